@@ -1,0 +1,85 @@
+package dev.purser.settlement.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Purser's configuration, bound from {@code purser.*} (application.yml maps the PURSER_*
+ * environment variables of the README onto these). Secrets here never print themselves.
+ */
+@ConfigurationProperties("purser")
+public record PurserProperties(
+        @DefaultValue("local") String profile,
+        @DefaultValue("./.purser") Path dataDir,
+        Db db,
+        Chain chain,
+        String masterKey,
+        String bootstrapAdminSecret,
+        Settlement settlement) {
+
+    public PurserProperties {
+        db = db == null ? new Db(null, null, null) : db;
+        chain = chain == null ? new Chain(null, null, null, null, null, 1, null, null) : chain;
+        settlement = settlement == null ? new Settlement("immediate") : settlement;
+        DeploymentProfile.fromId(profile); // fail fast on a typo
+    }
+
+    public DeploymentProfile deploymentProfile() {
+        return DeploymentProfile.fromId(profile);
+    }
+
+    /** Whether an external PostgreSQL is configured; otherwise the embedded one runs. */
+    public boolean externalDatabase() {
+        return db.url() != null && !db.url().isBlank();
+    }
+
+    public record Db(String url, String user, String password) {
+        @Override
+        public String toString() {
+            return "Db[url=" + url + ", user=" + user + ", password=" + (password == null ? "unset" : "<redacted>") + "]";
+        }
+    }
+
+    /**
+     * The chain: its JSON-RPC endpoint, the expected chain id (from the profile unless set), the
+     * contract addresses (deployed by the local profile when unset), the local funder key, and
+     * confirmation depth.
+     */
+    public record Chain(
+            String rpcUrl,
+            Long chainId,
+            String tokenAddress,
+            String batchSettlerAddress,
+            String localFunderKey,
+            @DefaultValue("1") int confirmations,
+            Duration rpcTimeout,
+            Duration healthCacheTtl) {
+
+        public Chain {
+            rpcTimeout = rpcTimeout == null ? Duration.ofSeconds(5) : rpcTimeout;
+            healthCacheTtl = healthCacheTtl == null ? Duration.ofSeconds(2) : healthCacheTtl;
+            if (confirmations < 0 || confirmations > 10_000) {
+                throw new IllegalArgumentException("PURSER_CONFIRMATIONS must be between 0 and 10000");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Chain[rpcUrl=" + rpcUrl + ", chainId=" + chainId + ", token=" + tokenAddress
+                    + ", batchSettler=" + batchSettlerAddress + ", localFunderKey="
+                    + (localFunderKey == null ? "unset" : "<redacted>") + ", confirmations=" + confirmations + "]";
+        }
+    }
+
+    public record Settlement(@DefaultValue("immediate") String mode) {}
+
+    @Override
+    public String toString() {
+        return "PurserProperties[profile=" + profile + ", dataDir=" + dataDir + ", db=" + db + ", chain=" + chain
+                + ", masterKey=" + (masterKey == null ? "unset" : "<redacted>")
+                + ", bootstrapAdminSecret=" + (bootstrapAdminSecret == null ? "unset" : "<redacted>")
+                + ", settlement=" + settlement + "]";
+    }
+}
