@@ -62,9 +62,12 @@ class ChainHealthIndicator implements HealthIndicator {
             builder = Health.down().withDetail("error", "the RPC endpoint does not answer");
         }
         builder.withDetail("chain_id", settings.chainId());
-        contracts.current().ifPresentOrElse(
-                c -> builder.withDetail("token", c.token()).withDetail("batch_settler", c.batchSettler()),
-                () -> builder.withDetail("contracts", "not yet deployed"));
+        var deployed = contracts.current();
+        if (deployed.isPresent()) {
+            builder.withDetail("token", deployed.get().token()).withDetail("batch_settler", deployed.get().batchSettler());
+        } else {
+            builder.withDetail("contracts", "not yet deployed");
+        }
         return builder.build();
     }
 }

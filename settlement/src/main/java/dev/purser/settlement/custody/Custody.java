@@ -1,7 +1,7 @@
 package dev.purser.settlement.custody;
 
-import dev.purser.wallet.HdWallet;
-import dev.purser.wallet.Signer;
+import dev.purser.wallet.keys.HdWallet;
+import dev.purser.wallet.keys.Signer;
 
 /**
  * The deployment's wallets as the rest of the service sees them: addresses, and signers whose

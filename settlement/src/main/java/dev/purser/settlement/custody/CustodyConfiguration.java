@@ -1,7 +1,7 @@
 package dev.purser.settlement.custody;
 
 import dev.purser.settlement.config.PurserProperties;
-import dev.purser.wallet.HdWallet;
+import dev.purser.wallet.keys.HdWallet;
 import java.security.SecureRandom;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;

@@ -1,6 +1,6 @@
 package dev.purser.settlement.custody;
 
-import dev.purser.wallet.EncryptedSeedStore;
+import dev.purser.wallet.keys.EncryptedSeedStore;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 

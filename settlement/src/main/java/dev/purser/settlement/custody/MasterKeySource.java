@@ -1,7 +1,7 @@
 package dev.purser.settlement.custody;
 
 import dev.purser.settlement.config.PurserProperties;
-import dev.purser.wallet.MasterKey;
+import dev.purser.wallet.keys.MasterKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
