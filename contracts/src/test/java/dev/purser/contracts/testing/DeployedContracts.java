@@ -6,7 +6,6 @@ import java.math.BigInteger;
 import org.web3j.crypto.Credentials;
 import org.web3j.tx.RawTransactionManager;
 import org.web3j.tx.TransactionManager;
-import org.web3j.tx.gas.DefaultGasProvider;
 import org.web3j.tx.gas.StaticGasProvider;
 
 /**

@@ -2,10 +2,12 @@ package dev.purser.contracts.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,10 +16,14 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.crypto.Credentials;
+import org.web3j.crypto.Keys;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.Request;
 import org.web3j.protocol.core.Response;
 import org.web3j.protocol.http.HttpService;
+import org.web3j.utils.Numeric;
 
 /**
  * A real Ganache node, started from the copy pinned in {@code contracts/package-lock.json} on a
@@ -48,6 +54,7 @@ public final class GanacheNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GanacheNode.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final BigInteger HUNDRED_ETH_WEI = BigInteger.TEN.pow(20);
 
     private final Process process;
     private final int port;
@@ -136,6 +143,43 @@ public final class GanacheNode implements AutoCloseable {
     /** Deterministic account {@code index} (0 to 9), funded with 1000 ETH at genesis. */
     public Credentials account(int index) {
         return Credentials.create(DETERMINISTIC_KEYS.get(index));
+    }
+
+    /**
+     * A new account with a random key and 100 ETH for gas, set directly in the node's state (no
+     * transaction, so no sender nonce is shared with other tests). It holds no TestUSDC.
+     */
+    public Credentials fundedAccount() {
+        Credentials account = newAccount();
+        call("evm_setAccountBalance", List.of(account.getAddress(), Numeric.toHexStringWithPrefix(HUNDRED_ETH_WEI)));
+        return account;
+    }
+
+    /** A new account with a random key and nothing on chain: a payer that never sends transactions. */
+    public static Credentials newAccount() {
+        try {
+            return Credentials.create(Keys.createEcKeyPair());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot create a key pair", e);
+        }
+    }
+
+    /** The timestamp (seconds) of the latest block: the next block's is at least this. */
+    public long latestBlockTimestamp() {
+        return blockTimestamp(DefaultBlockParameterName.LATEST);
+    }
+
+    /** The timestamp (seconds) of block {@code number}, e.g. the block of a receipt. */
+    public long blockTimestamp(BigInteger number) {
+        return blockTimestamp(DefaultBlockParameter.valueOf(number));
+    }
+
+    private long blockTimestamp(DefaultBlockParameter block) {
+        try {
+            return web3j.ethGetBlockByNumber(block, false).send().getBlock().getTimestamp().longValueExact();
+        } catch (IOException e) {
+            throw new UncheckedIOException("eth_getBlockByNumber failed", e);
+        }
     }
 
     /** Mines one block now. */
