@@ -1,0 +1,123 @@
+package dev.purser.settlement.agents;
+
+import dev.purser.settlement.chain.TokenBalances;
+import dev.purser.settlement.common.Money;
+import java.math.BigInteger;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The funds bound of every agent: held + pending_settlement ≤ onchain, kept by conditional
+ * UPDATEs in the caller's transaction. The on-chain balance is read from the chain and cached for
+ * a short time; a chain that cannot be read leaves the last known balance in force.
+ */
+@Component
+public class AgentFunds {
+
+    private final JdbcClient jdbc;
+    private final TokenBalances balances;
+    private final Clock clock;
+    /** How long an on-chain balance read is trusted before it is read again. */
+    private final Duration onchainCache;
+
+    AgentFunds(JdbcClient jdbc, TokenBalances balances, Clock clock,
+            @Value("${purser.ledger.onchain-balance-cache:PT5S}") Duration onchainCache) {
+        this.jdbc = jdbc;
+        this.balances = balances;
+        this.clock = clock;
+        this.onchainCache = onchainCache;
+    }
+
+    /** Re-reads the wallet's on-chain balance when the cached one is older than a few seconds. */
+    public void refreshOnchainIfStale(String agentId) {
+        Instant now = clock.instant();
+        var row = jdbc.sql("""
+                SELECT a.wallet_address, f.onchain_read_at
+                FROM agents a JOIN agent_funds f ON f.agent_id = a.id WHERE a.id = :id
+                """)
+                .param("id", agentId)
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2)})
+                .optional();
+        if (row.isEmpty()) {
+            return;
+        }
+        Timestamp readAt = (Timestamp) row.get()[1];
+        if (readAt != null && readAt.toInstant().plus(onchainCache).isAfter(now)) {
+            return;
+        }
+        Optional<BigInteger> onchain = balances.balanceOf((String) row.get()[0]);
+        onchain.ifPresent(b -> jdbc.sql("""
+                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :now WHERE agent_id = :id
+                """)
+                .param("b", clampToLong(b))
+                .param("now", Timestamp.from(now))
+                .param("id", agentId)
+                .update());
+    }
+
+    private static long clampToLong(BigInteger b) {
+        return b.min(BigInteger.valueOf(Money.MAX.micros())).longValueExact();
+    }
+
+    /**
+     * Holds {@code amount} if the agent's available funds cover it. Returns empty when held, or
+     * the available amount when they do not (and nothing changed).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Optional<Money> tryHold(String agentId, Money amount) {
+        int updated = jdbc.sql("""
+                UPDATE agent_funds SET held_micros = held_micros + :amount
+                WHERE agent_id = :id AND onchain_micros - held_micros - pending_settlement_micros >= :amount
+                """)
+                .param("amount", amount.micros())
+                .param("id", agentId)
+                .update();
+        return updated == 1 ? Optional.empty() : Optional.of(balance(agentId).available());
+    }
+
+    /** Releases a hold (void, expiry, decline): held -= amount. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void release(String agentId, Money amount) {
+        requireOne(jdbc.sql("UPDATE agent_funds SET held_micros = held_micros - :amount WHERE agent_id = :id AND held_micros >= :amount")
+                .param("amount", amount.micros())
+                .param("id", agentId)
+                .update(), "release", agentId);
+    }
+
+    /** Settles a hold: the whole hold leaves held and the settled part waits for the chain. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void settle(String agentId, Money held, Money settled) {
+        requireOne(jdbc.sql("""
+                UPDATE agent_funds
+                SET held_micros = held_micros - :held, pending_settlement_micros = pending_settlement_micros + :settled
+                WHERE agent_id = :id AND held_micros >= :held
+                """)
+                .param("held", held.micros())
+                .param("settled", settled.micros())
+                .param("id", agentId)
+                .update(), "settle", agentId);
+    }
+
+    public Balance balance(String agentId) {
+        return jdbc.sql("SELECT onchain_micros, held_micros, pending_settlement_micros FROM agent_funds WHERE agent_id = :id")
+                .param("id", agentId)
+                .query((rs, n) -> new Balance(Money.ofMicros(rs.getLong(1)), Money.ofMicros(rs.getLong(2)),
+                        Money.ofMicros(rs.getLong(3))))
+                .single();
+    }
+
+    private static void requireOne(int rows, String what, String agentId) {
+        if (rows != 1) {
+            // The ledger's own bookkeeping disagrees with itself: a bug, never a client's mistake.
+            throw new IllegalStateException(what + " of agent " + agentId + " touched " + rows + " fund rows");
+        }
+    }
+}

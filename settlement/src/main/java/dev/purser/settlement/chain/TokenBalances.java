@@ -1,0 +1,47 @@
+package dev.purser.settlement.chain;
+
+import dev.purser.contracts.TestUSDC;
+import java.math.BigInteger;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.web3j.protocol.Web3j;
+import org.web3j.tx.ReadonlyTransactionManager;
+import org.web3j.tx.gas.DefaultGasProvider;
+
+/**
+ * Reads USDC balances from the chain (balanceOf through the token's ABI, identical for TestUSDC
+ * and Circle's USDC). Empty when the chain or the token is not reachable: callers keep the last
+ * known balance rather than fail a request.
+ */
+@Component
+public class TokenBalances {
+
+    private static final Logger log = LoggerFactory.getLogger(TokenBalances.class);
+    private static final String ANY_SENDER = "0x0000000000000000000000000000000000000000";
+
+    private final Web3j web3j;
+    private final ContractRegistry registry;
+
+    TokenBalances(Web3j web3j, ContractRegistry registry) {
+        this.web3j = web3j;
+        this.registry = registry;
+    }
+
+    /** The balance in micro-USDC, or empty when it cannot be read now. */
+    public Optional<BigInteger> balanceOf(String address) {
+        var contracts = registry.current();
+        if (contracts.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            TestUSDC token = TestUSDC.load(contracts.get().token(), web3j,
+                    new ReadonlyTransactionManager(web3j, ANY_SENDER), new DefaultGasProvider());
+            return Optional.of(token.balanceOf(address).send());
+        } catch (Exception e) {
+            log.debug("balanceOf({}) failed: {}", address, e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
