@@ -106,6 +106,23 @@ public class AgentFunds {
                 .update(), "settle", agentId);
     }
 
+    /**
+     * A settlement of {@code amount} is confirmed on-chain: it stops being pending and the wallet's
+     * balance is known to have dropped by it, in one statement so that available never jumps.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void settlementConfirmed(String agentId, Money amount) {
+        requireOne(jdbc.sql("""
+                UPDATE agent_funds
+                SET pending_settlement_micros = pending_settlement_micros - :amount,
+                    onchain_micros = GREATEST(onchain_micros - :amount, 0)
+                WHERE agent_id = :id AND pending_settlement_micros >= :amount
+                """)
+                .param("amount", amount.micros())
+                .param("id", agentId)
+                .update(), "confirm", agentId);
+    }
+
     public Balance balance(String agentId) {
         return jdbc.sql("SELECT onchain_micros, held_micros, pending_settlement_micros FROM agent_funds WHERE agent_id = :id")
                 .param("id", agentId)

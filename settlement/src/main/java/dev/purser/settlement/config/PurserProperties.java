@@ -22,7 +22,7 @@ public record PurserProperties(
     public PurserProperties {
         db = db == null ? new Db(null, null, null) : db;
         chain = chain == null ? new Chain(null, null, null, null, null, 1, null, null) : chain;
-        settlement = settlement == null ? new Settlement("immediate") : settlement;
+        settlement = settlement == null ? new Settlement(null, null, null, null, null, null, null, null, null, null, null) : settlement;
         DeploymentProfile.fromId(profile); // fail fast on a typo
     }
 
@@ -73,7 +73,52 @@ public record PurserProperties(
         }
     }
 
-    public record Settlement(@DefaultValue("immediate") String mode) {}
+    /**
+     * How settled authorizations become on-chain payments: {@code immediate} (one settlement each)
+     * or {@code aggregated} per (agent, merchant), closed by window, amount or count; batches of at
+     * most {@code maxBatchItems} per BatchSettler transaction; the relayer's fee ceiling and the
+     * ETH balance below which health warns.
+     */
+    public record Settlement(
+            String mode,
+            Duration aggregationWindow,
+            String aggregationMaxAmount,
+            Integer aggregationMaxItems,
+            Integer maxBatchItems,
+            Duration authorizationValidity,
+            Integer finalityDepth,
+            java.math.BigInteger relayerMaxFeeGwei,
+            String relayerLowBalanceEth,
+            Duration relayerStuckAfter,
+            Duration tick) {
+
+        public Settlement {
+            mode = mode == null || mode.isBlank() ? "immediate" : mode.trim();
+            if (!mode.equals("immediate") && !mode.equals("aggregated")) {
+                throw new IllegalArgumentException("PURSER_SETTLEMENT_MODE must be immediate or aggregated, got " + mode);
+            }
+            aggregationWindow = aggregationWindow == null ? Duration.ofSeconds(60) : aggregationWindow;
+            aggregationMaxAmount = aggregationMaxAmount == null ? "1000" : aggregationMaxAmount;
+            aggregationMaxItems = aggregationMaxItems == null ? 100 : aggregationMaxItems;
+            maxBatchItems = maxBatchItems == null ? 100 : maxBatchItems;
+            authorizationValidity = authorizationValidity == null ? Duration.ofHours(1) : authorizationValidity;
+            finalityDepth = finalityDepth == null ? 12 : finalityDepth;
+            relayerMaxFeeGwei = relayerMaxFeeGwei == null ? java.math.BigInteger.valueOf(200) : relayerMaxFeeGwei;
+            relayerLowBalanceEth = relayerLowBalanceEth == null ? "0.05" : relayerLowBalanceEth;
+            relayerStuckAfter = relayerStuckAfter == null ? Duration.ofSeconds(30) : relayerStuckAfter;
+            tick = tick == null ? Duration.ofMillis(500) : tick;
+            if (aggregationMaxItems < 1 || aggregationMaxItems > 10_000) {
+                throw new IllegalArgumentException("aggregation max items must be 1 to 10000");
+            }
+            if (maxBatchItems < 1 || maxBatchItems > 200) {
+                throw new IllegalArgumentException("max batch items must be 1 to 200");
+            }
+        }
+
+        public boolean aggregated() {
+            return mode.equals("aggregated");
+        }
+    }
 
     @Override
     public String toString() {

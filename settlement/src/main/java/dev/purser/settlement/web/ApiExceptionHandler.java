@@ -33,7 +33,8 @@ class ApiExceptionHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<Envelope.Failure> unreadable(HttpMessageNotReadableException e) {
-        return api(new ApiException(400, "malformed_json", "The request body is not valid JSON."));
+        // API.md names the offending field of every 400; for unparseable JSON that is the body itself.
+        return api(ApiException.badRequest("malformed_json", "body", "The request body is not valid JSON."));
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

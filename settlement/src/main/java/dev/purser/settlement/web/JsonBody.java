@@ -32,7 +32,7 @@ public final class JsonBody {
             return new JsonBody(null);
         }
         if (!node.isObject()) {
-            throw new ApiException(400, "invalid_body", "The request body must be a JSON object.");
+            throw ApiException.badRequest("invalid_body", "body", "The request body must be a JSON object.");
         }
         for (String name : node.propertyNames()) {
             if (!allowed.contains(name)) {
