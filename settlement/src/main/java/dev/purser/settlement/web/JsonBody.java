@@ -128,6 +128,9 @@ public final class JsonBody {
         if (s.length() > maxLength) {
             throw ApiException.badRequest("invalid_field", field, "'" + field + "' is longer than " + maxLength + " characters.");
         }
+        if (!storable(s)) {
+            throw ApiException.badRequest("invalid_field", field, "'" + field + "' must not contain the NUL character.");
+        }
         return Optional.of(s);
     }
 
@@ -191,9 +194,20 @@ public final class JsonBody {
             if (e.getKey().length() > maxKeyLength || e.getValue().stringValue().length() > maxValueLength) {
                 throw ApiException.badRequest("invalid_metadata", field, "A key or value of '" + field + "' is too long.");
             }
+            if (!storable(e.getKey()) || !storable(e.getValue().stringValue())) {
+                throw ApiException.badRequest("invalid_metadata", field, "A key or value of '" + field + "' contains the NUL character.");
+            }
             out.put(e.getKey(), e.getValue().stringValue());
         }
         return Optional.of(out);
+    }
+
+    /**
+     * PostgreSQL's text and jsonb cannot hold U+0000: such a string would fail in the database as a
+     * 500, so it is refused here as the client's mistake it is.
+     */
+    private static boolean storable(String s) {
+        return s.indexOf('\u0000') < 0;
     }
 
     /** A list of addresses, at most {@code maxItems}, returned EIP-55 and de-duplicated. */

@@ -22,6 +22,8 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import dev.purser.settlement.web.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.databind.JsonNode;
 
 /** Operators create, list, read, freeze and unfreeze agents. */
@@ -44,7 +46,8 @@ class AgentsController {
     record BalanceView(String onchain, String held, String pendingSettlement, String available) {}
 
     @PostMapping
-    ResponseEntity<Envelope.Success<AgentView>> create(Caller caller, @RequestBody(required = false) JsonNode node) {
+    ResponseEntity<Envelope.Success<AgentView>> create(Caller caller,
+            @Schema(implementation = RequestBodies.CreateAgent.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         JsonBody body = JsonBody.of(node, Set.of("name", "metadata"));
         String name = body.requiredString("name", 200);
@@ -71,7 +74,8 @@ class AgentsController {
     }
 
     @PostMapping("/{id}/freeze")
-    Envelope.Success<AgentView> freeze(Caller caller, @PathVariable String id, @RequestBody(required = false) JsonNode node) {
+    Envelope.Success<AgentView> freeze(Caller caller, @PathVariable String id,
+            @Schema(implementation = RequestBodies.Freeze.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         String reason = JsonBody.of(node, Set.of("reason")).requiredString("reason", 500);
         return Envelope.of(view(agents.freeze(caller, id, reason).orElseThrow(() -> ApiException.notFound("agent"))));

@@ -25,6 +25,8 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import dev.purser.settlement.web.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.databind.JsonNode;
 
 /** Operators issue, list, re-cap and revoke credentials. */
@@ -58,7 +60,7 @@ class CredentialsController {
 
     @PostMapping("/v1/agents/{agentId}/credentials")
     ResponseEntity<Envelope.Success<CredentialView>> issueForAgent(Caller caller, @PathVariable String agentId,
-            @RequestBody(required = false) JsonNode node) {
+            @Schema(implementation = RequestBodies.AgentCredential.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         JsonBody body = JsonBody.of(node, CAP_FIELDS);
         Money perTx = body.requiredAmount("per_transaction_limit");
@@ -83,7 +85,8 @@ class CredentialsController {
     }
 
     @PostMapping("/v1/credentials")
-    ResponseEntity<Envelope.Success<CredentialView>> issueOperator(Caller caller, @RequestBody(required = false) JsonNode node) {
+    ResponseEntity<Envelope.Success<CredentialView>> issueOperator(Caller caller,
+            @Schema(implementation = RequestBodies.OperatorCredential.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         JsonBody body = JsonBody.of(node, Set.of("scope", "label"));
         String scope = body.requiredString("scope", 10);
@@ -97,7 +100,8 @@ class CredentialsController {
     }
 
     @PatchMapping("/v1/credentials/{id}")
-    Envelope.Success<CredentialListView> patch(Caller caller, @PathVariable String id, @RequestBody(required = false) JsonNode node) {
+    Envelope.Success<CredentialListView> patch(Caller caller, @PathVariable String id,
+            @Schema(implementation = RequestBodies.AgentCredential.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         JsonBody body = JsonBody.of(node, CAP_FIELDS);
         for (String required : List.of("per_transaction_limit", "daily_limit", "label")) {

@@ -25,6 +25,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import dev.purser.settlement.web.RequestBodies;
+import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.databind.JsonNode;
 
 /** Agents pre-authorize, settle and void; operators approve or decline large spends. */
@@ -49,7 +51,8 @@ class AuthorizationsController {
     record SettlementRef(String id, String status, String txHash) {}
 
     @PostMapping("/v1/authorizations")
-    ResponseEntity<Envelope.Success<AuthorizationView>> preAuthorize(Caller caller, @RequestBody(required = false) JsonNode node) {
+    ResponseEntity<Envelope.Success<AuthorizationView>> preAuthorize(Caller caller,
+            @Schema(implementation = RequestBodies.PreAuthorize.class) @RequestBody(required = false) JsonNode node) {
         String agentId = caller.requireAgent();
         JsonBody body = JsonBody.of(node, Set.of("amount", "merchant", "purpose", "metadata", "expires_in"));
         PreAuthorization request = new PreAuthorization(
@@ -83,7 +86,8 @@ class AuthorizationsController {
     }
 
     @PostMapping("/v1/authorizations/{id}/settle")
-    Envelope.Success<AuthorizationView> settle(Caller caller, @PathVariable String id, @RequestBody(required = false) JsonNode node) {
+    Envelope.Success<AuthorizationView> settle(Caller caller, @PathVariable String id,
+            @Schema(implementation = RequestBodies.Settle.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAgent();
         JsonBody body = JsonBody.of(node, Set.of("amount"));
         return Envelope.of(view(changed(authorizations.settle(caller, id, body.optionalAmount("amount")),
@@ -114,7 +118,8 @@ class AuthorizationsController {
     }
 
     @PostMapping("/v1/authorizations/{id}/decline")
-    Envelope.Success<AuthorizationView> decline(Caller caller, @PathVariable String id, @RequestBody(required = false) JsonNode node) {
+    Envelope.Success<AuthorizationView> decline(Caller caller, @PathVariable String id,
+            @Schema(implementation = RequestBodies.Decline.class) @RequestBody(required = false) JsonNode node) {
         caller.requireAdmin();
         String reason = JsonBody.of(node, Set.of("reason")).optionalString("reason", 500).orElse(null);
         return Envelope.of(view(changed(authorizations.declinePending(caller, id, reason),
