@@ -79,7 +79,11 @@ for _ in $(seq 1 "$START_TIMEOUT_S"); do
     exit 1
   fi
   health=$(curl -fsS -m 2 "$URL/actuator/health" 2>/dev/null || true)
-  if printf '%s' "$health" | grep -q '"batch_settler"' && printf '%s' "$health" | grep -q '^{"status":"UP"'; then
+  if [ -n "$health" ] && printf '%s' "$health" | node -e '
+      let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+        const h = JSON.parse(s), c = h.components && h.components.chain;
+        process.exit(h.status === "UP" && c && c.status === "UP" && c.details.batch_settler ? 0 : 1);
+      })'; then
     ready=yes
     break
   fi

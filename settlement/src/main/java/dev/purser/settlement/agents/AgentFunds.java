@@ -123,6 +123,20 @@ public class AgentFunds {
                 .update(), "confirm", agentId);
     }
 
+    /** A confirmed settlement was orphaned by a reorg: it is pending again and the money is back. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void settlementUnconfirmed(String agentId, Money amount) {
+        requireOne(jdbc.sql("""
+                UPDATE agent_funds
+                SET pending_settlement_micros = pending_settlement_micros + :amount,
+                    onchain_micros = onchain_micros + :amount
+                WHERE agent_id = :id
+                """)
+                .param("amount", amount.micros())
+                .param("id", agentId)
+                .update(), "unconfirm", agentId);
+    }
+
     public Balance balance(String agentId) {
         return jdbc.sql("SELECT onchain_micros, held_micros, pending_settlement_micros FROM agent_funds WHERE agent_id = :id")
                 .param("id", agentId)

@@ -67,6 +67,16 @@ public class AgentService {
         return jdbc.sql("SELECT * FROM agents WHERE id = :id").param("id", id).query(this::map).optional();
     }
 
+    /** Every agent wallet (lowercase address) and its agent id, at most {@code limit}. */
+    public Map<String, String> walletsToAgents(int limit) {
+        Map<String, String> wallets = new java.util.HashMap<>();
+        jdbc.sql("SELECT id, wallet_address FROM agents ORDER BY wallet_index LIMIT :limit")
+                .param("limit", limit)
+                .query((rs, n) -> wallets.put(rs.getString(2).toLowerCase(java.util.Locale.ROOT), rs.getString(1)))
+                .list();
+        return wallets;
+    }
+
     public List<Agent> list(Pages.Cursor after, int limit) {
         return jdbc.sql("""
                 SELECT * FROM agents

@@ -10,6 +10,7 @@ import dev.purser.settlement.common.Ids;
 import dev.purser.settlement.common.Money;
 import dev.purser.settlement.config.PurserProperties;
 import dev.purser.settlement.custody.Custody;
+import dev.purser.settlement.storage.SessionLock;
 import dev.purser.wallet.eip3009.Bytes32;
 import dev.purser.wallet.eip3009.Eip3009;
 import dev.purser.wallet.eip3009.Eip712Domain;
@@ -54,7 +55,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * Pays settled authorizations on-chain, exactly once. One instance leads per relayer key
- * ({@link RelayerLeadership}); every step reads and writes PostgreSQL, so a crash at any instant
+ * ({@link SessionLock}); every step reads and writes PostgreSQL, so a crash at any instant
  * resumes from what is stored:
  *
  * <ol>
@@ -97,16 +98,17 @@ class Settler implements SmartLifecycle {
     private final JdbcRelayerStore store;
     private final Map<String, Eip712Domain> domains = new HashMap<>();
     private final RelayerWatch relayerWatch;
+    private final SettlementLandings landings;
 
     private ScheduledExecutorService executor;
-    private RelayerLeadership leadership;
+    private SessionLock leadership;
     private TransactionSender sender;
     private volatile boolean running;
     private String lastProblem;
 
     Settler(JdbcClient jdbc, TransactionTemplate tx, DataSource dataSource, Web3j web3j, ChainSettings chain,
             ContractRegistry contracts, Custody custody, AgentService agents, AgentFunds funds, AuditLog audit, Clock clock,
-            PurserProperties properties, RelayerWatch relayerWatch) {
+            PurserProperties properties, RelayerWatch relayerWatch, SettlementLandings landings) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.dataSource = dataSource;
@@ -122,11 +124,12 @@ class Settler implements SmartLifecycle {
         this.aggregationMaxAmount = Money.parse(settings.aggregationMaxAmount());
         this.store = new JdbcRelayerStore(jdbc, tx);
         this.relayerWatch = relayerWatch;
+        this.landings = landings;
     }
 
     @Override
     public void start() {
-        leadership = new RelayerLeadership(dataSource, custody.relayer().address());
+        leadership = new SessionLock(dataSource, "purser.settler." + custody.relayer().address().toLowerCase());
         executor = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("settler").daemon().unstarted(r));
         executor.scheduleWithFixedDelay(this::tick, 1000, settings.tick().toMillis(), TimeUnit.MILLISECONDS);
         running = true;
@@ -529,16 +532,10 @@ class Settler implements SmartLifecycle {
             EthBlock.Block block = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf((Long) s[3])), false)
                     .send().getBlock();
             if (block == null || !block.getHash().equalsIgnoreCase((String) s[4])) {
-                // The block that carried it is no longer canonical: forget the landing and let the
-                // outcome step find where (or whether) the nonce is used on the canonical chain.
-                tx.executeWithoutResult(st -> {
-                    jdbc.sql("""
-                            UPDATE settlements SET tx_hash = NULL, block_number = NULL, block_hash = NULL, log_index = NULL,
-                                status = 'queued', batch_id = NULL
-                            WHERE id = :id AND status = 'submitted'
-                            """).param("id", s[0]).update();
-                    audit.append("settlement.orphaned", null, (String) s[1], (String) s[0], Map.of("block_number", s[3]));
-                });
+                // The block that carried it is no longer canonical: forget the landing (the
+                // indexer does the same for everything above the reorg) and send the orphaned
+                // transaction again; the settlement is queued and pays at most once by its nonce.
+                landings.rebroadcast(tx.execute(st -> landings.rollBackAbove(chain.chainId(), (Long) s[3] - 1)));
                 continue;
             }
             tx.executeWithoutResult(st -> {

@@ -81,9 +81,14 @@ public abstract class PurserTestBase {
         return com.jayway.jsonpath.JsonPath.read(health, "$.components.chain.details.token");
     }
 
+    /** The chain this service runs on; tests that rewind the chain override it with a private one. */
+    protected GanacheNode chain() {
+        return TestChain.shared();
+    }
+
     /** Mints TestUSDC straight to an address on the chain, as a deposit from outside would. */
     protected void mintOnChain(String to, long micros) {
-        GanacheNode chain = TestChain.shared();
+        GanacheNode chain = chain();
         try {
             TestUSDC token = TestUSDC.load(tokenAddress(), chain.web3j(),
                     new RawTransactionManager(chain.web3j(), chain.account(0), GanacheNode.CHAIN_ID),

@@ -1,4 +1,4 @@
-package dev.purser.settlement.settlements;
+package dev.purser.settlement.storage;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,31 +9,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who submits for a relayer key: the instance holding a session-level PostgreSQL advisory lock
- * on a connection it keeps open. When that instance dies, PostgreSQL ends its session and the
- * lock passes to the next instance that asks, within one settler tick.
+ * Single ownership of work across service instances (the settler of a relayer key, the indexer
+ * of a chain): the owner holds a session-level PostgreSQL advisory lock on a connection it keeps
+ * open. When the owner dies, PostgreSQL ends its session and the lock passes to the next instance
+ * that asks.
  */
-final class RelayerLeadership implements AutoCloseable {
+public final class SessionLock implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(RelayerLeadership.class);
+    private static final Logger log = LoggerFactory.getLogger(SessionLock.class);
 
     private final DataSource dataSource;
     private final String lockName;
     private Connection connection;
 
-    RelayerLeadership(DataSource dataSource, String relayer) {
+    public SessionLock(DataSource dataSource, String lockName) {
         this.dataSource = dataSource;
-        this.lockName = "purser.settler." + relayer.toLowerCase();
+        this.lockName = lockName;
     }
 
-    /** Whether this instance leads now: keeps the lock if held, tries to take it otherwise. */
-    boolean holdOrAcquire() {
+    /** Whether this instance owns the work now: keeps the lock if held, tries to take it otherwise. */
+    public boolean holdOrAcquire() {
         try {
             if (connection != null) {
                 if (connection.isValid(2)) {
                     return true;
                 }
-                log.warn("Lost the settler lock's connection; standing by");
+                log.warn("Lost the connection holding {}; standing by", lockName);
                 closeQuietly();
             }
             Connection c = dataSource.getConnection();
@@ -42,7 +43,7 @@ final class RelayerLeadership implements AutoCloseable {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && rs.getBoolean(1)) {
                         connection = c;
-                        log.info("This instance now submits settlements ({})", lockName);
+                        log.info("This instance now owns {}", lockName);
                         return true;
                     }
                 }
@@ -55,7 +56,7 @@ final class RelayerLeadership implements AutoCloseable {
         }
     }
 
-    boolean leading() {
+    public boolean held() {
         return connection != null;
     }
 

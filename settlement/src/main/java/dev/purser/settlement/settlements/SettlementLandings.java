@@ -1,0 +1,105 @@
+package dev.purser.settlement.settlements;
+
+import dev.purser.settlement.audit.AuditLog;
+import dev.purser.settlement.agents.AgentFunds;
+import dev.purser.settlement.common.Money;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * What the chain indexer asks of settlements: which settlement a logged transfer or nonce
+ * belongs to, and to forget landings that a reorg orphaned so the settler pays them again (with
+ * the same nonce: the token never pays one twice).
+ */
+@Component
+public class SettlementLandings {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SettlementLandings.class);
+
+    private final JdbcClient jdbc;
+    private final AgentFunds funds;
+    private final AuditLog audit;
+    private final org.web3j.protocol.Web3j web3j;
+
+    SettlementLandings(JdbcClient jdbc, AgentFunds funds, AuditLog audit, org.web3j.protocol.Web3j web3j) {
+        this.jdbc = jdbc;
+        this.funds = funds;
+        this.audit = audit;
+        this.web3j = web3j;
+    }
+
+    /** The settlement whose on-chain transfer is at (tx, log index), if any. */
+    public Optional<String> atLanding(String txHash, int logIndex) {
+        return jdbc.sql("SELECT id FROM settlements WHERE tx_hash = :tx AND log_index = :idx")
+                .param("tx", txHash).param("idx", logIndex).query(String.class).optional();
+    }
+
+    /** The settlement paying from {@code from} with EIP-3009 nonce {@code nonce}, if it is ours. */
+    public Optional<String> byNonce(String from, String nonce) {
+        return jdbc.sql("SELECT id FROM settlements WHERE lower(from_address) = lower(:from) AND nonce = :nonce")
+                .param("from", from).param("nonce", nonce.toLowerCase()).query(String.class).optional();
+    }
+
+    /**
+     * A reorg took the chain back to {@code ancestor}: every settlement that landed above it is
+     * queued again (a confirmed one also gives its amount back to pending and on-chain funds).
+     * Returns the transactions that had carried them, for {@link #rebroadcast} once this commits.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<String> rollBackAbove(long chainId, long ancestor) {
+        List<Object[]> orphaned = jdbc.sql("""
+                SELECT id, agent_id, amount_micros, status, block_number, tx_hash FROM settlements
+                WHERE chain_id = :chainId AND block_number > :ancestor AND status IN ('submitted', 'confirmed', 'finalized')
+                FOR UPDATE
+                """)
+                .param("chainId", chainId)
+                .param("ancestor", ancestor)
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                        rs.getString(6)})
+                .list();
+        java.util.Set<String> transactions = new java.util.LinkedHashSet<>();
+        for (Object[] s : orphaned) {
+            transactions.add((String) s[5]);
+            if (!"submitted".equals(s[3])) {
+                funds.settlementUnconfirmed((String) s[1], Money.ofMicros((Long) s[2]));
+            }
+            jdbc.sql("""
+                    UPDATE settlements SET status = 'queued', batch_id = NULL, tx_hash = NULL, block_number = NULL,
+                        block_hash = NULL, log_index = NULL, confirmed_at = NULL, finalized_at = NULL
+                    WHERE id = :id
+                    """).param("id", s[0]).update();
+            audit.append("settlement.reorged", null, (String) s[1], (String) s[0],
+                    Map.of("was", s[3], "block_number", s[4], "ancestor", ancestor));
+        }
+        return List.copyOf(transactions);
+    }
+
+    /**
+     * Sends the orphaned transactions that our relayer signed again, byte for byte, as a node does
+     * with a reorg's transactions: their nonces land where they can, and the settlements queued
+     * again then find their EIP-3009 nonce used and record that landing instead of paying twice.
+     */
+    public void rebroadcast(List<String> txHashes) {
+        for (String txHash : txHashes) {
+            jdbc.sql("SELECT signed_raw FROM relayer_attempt WHERE tx_hash = :tx")
+                    .param("tx", txHash)
+                    .query(byte[].class)
+                    .optional()
+                    .ifPresent(raw -> {
+                        try {
+                            var r = web3j.ethSendRawTransaction(org.web3j.utils.Numeric.toHexString(raw)).send();
+                            if (r.hasError()) {
+                                log.info("Rebroadcast of {} after a reorg answered: {}", txHash, r.getError().getMessage());
+                            }
+                        } catch (java.io.IOException e) {
+                            log.warn("Rebroadcast of {} after a reorg failed: {}", txHash, e.getMessage());
+                        }
+                    });
+        }
+    }
+}
