@@ -38,13 +38,19 @@ public abstract class PurserTestBase {
         Path dataDir = TestDataDirs.create("api");
         registry.add("purser.profile", () -> "local");
         registry.add("purser.data-dir", dataDir::toString);
-        registry.add("purser.chain.rpc-url", () -> TestChain.shared().rpcUrl());
+        registry.add("purser.chain.rpc-url", () -> (privateChain != null ? privateChain : TestChain.shared()).rpcUrl());
         registry.add("purser.bootstrap-admin-secret", () -> ADMIN);
         registry.add("purser.master-key", () -> "");
         registry.add("purser.ledger.expiry-sweep-ms", () -> "200");
         // Tests mint to wallets and read balances at once; the service's 5 s cache would hide that.
         registry.add("purser.ledger.onchain-balance-cache", () -> "PT0S");
     }
+
+    /**
+     * A test class that rewinds or stops its chain sets this in its static initializer (and clears
+     * it after its tests), so that its own service runs on a private Ganache.
+     */
+    protected static volatile GanacheNode privateChain;
 
     @TestConfiguration
     public static class TestClock {
@@ -83,7 +89,7 @@ public abstract class PurserTestBase {
 
     /** The chain this service runs on; tests that rewind the chain override it with a private one. */
     protected GanacheNode chain() {
-        return TestChain.shared();
+        return privateChain != null ? privateChain : TestChain.shared();
     }
 
     /** Mints TestUSDC straight to an address on the chain, as a deposit from outside would. */

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmarks the wallet module and prints the figures: EIP-3009 signatures per second on one
+# thread, and transactions per second through the relayer's sender on a private Ganache that the
+# benchmark starts and stops itself. Builds the wallet's test classes first when they are missing
+# or older than its sources. Stops everything it starts, also when interrupted.
+#
+#   scripts/bench-wallet.sh [--sign-seconds=5] [--sends=1000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+
+top=$PWD
+bench_class=wallet/target/test-classes/dev/purser/wallet/bench/WalletBenchmark.class
+classpath_file=$top/wallet/target/bench-wallet.classpath
+
+if [ ! -f "$bench_class" ] || [ ! -f "$classpath_file" ] \
+    || [ -n "$(find wallet/src wallet/pom.xml pom.xml -newer "$bench_class" -print -quit)" ]; then
+  echo "Building the wallet module's test classes..." >&2
+  ./mvnw -B -q -pl wallet test-compile dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile="$classpath_file"
+fi
+
+# The benchmark runs in its own process group (job control on), so that stopping the group also
+# stops the Ganache it started, even if the JVM itself were killed without running its hooks.
+set -m
+"$JAVA_HOME/bin/java" \
+  -cp "wallet/target/test-classes:wallet/target/classes:$(cat "$classpath_file")" \
+  -Dpurser.contracts.dir="$top/contracts" \
+  -Dlogback.configurationFile="$top/wallet/target/test-classes/logback-test.xml" \
+  dev.purser.wallet.bench.WalletBenchmark "$@" &
+bench_pid=$!
+set +m
+
+stop_bench() {
+  if kill -0 -- "-$bench_pid" 2>/dev/null; then
+    kill -TERM -- "-$bench_pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+      kill -0 -- "-$bench_pid" 2>/dev/null || return 0
+      sleep 0.5
+    done
+    kill -KILL -- "-$bench_pid" 2>/dev/null || true
+  fi
+}
+trap stop_bench EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait "$bench_pid"
