@@ -2,7 +2,7 @@
 -- written once; the first writer wins, so two instances starting together agree on one seed.
 CREATE TABLE wallet_seed (
     id          smallint    PRIMARY KEY CHECK (id = 1),
-    envelope    bytea       NOT NULL CHECK (octet_length(envelope) BETWEEN 32 AND 4096),
+    envelope    bytea       NOT NULL CHECK (octet_length(envelope) BETWEEN 1 AND 4096),
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 

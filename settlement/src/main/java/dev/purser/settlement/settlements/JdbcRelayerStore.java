@@ -1,5 +1,6 @@
 package dev.purser.settlement.settlements;
 
+import dev.purser.wallet.Addresses;
 import dev.purser.wallet.tx.AttemptKind;
 import dev.purser.wallet.tx.Fees;
 import dev.purser.wallet.tx.Inclusion;
@@ -25,6 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The relayer's store in PostgreSQL. {@link #allocate} takes the counter row's lock, stores the
  * transaction with its first signed attempt and advances the counter in one transaction, so a
  * nonce is used exactly when its signed bytes are durable; a failure anywhere leaves no gap.
+ * Sender addresses are stored in their EIP-55 form, so any spelling names the same relayer.
  */
 public final class JdbcRelayerStore implements RelayerStore {
 
@@ -37,7 +39,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public OptionalLong nextNonce(String sender) {
+    public OptionalLong nextNonce(String senderAddress) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return jdbc.sql("SELECT next_nonce FROM relayer_nonce WHERE sender = :sender")
                 .param("sender", sender)
                 .query(Long.class)
@@ -47,7 +50,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public long advanceNextNonce(String sender, long atLeast) {
+    public long advanceNextNonce(String senderAddress, long atLeast) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return tx.execute(s -> jdbc.sql("""
                 INSERT INTO relayer_nonce (sender, next_nonce) VALUES (:sender, :atLeast)
                 ON CONFLICT (sender) DO UPDATE SET next_nonce = GREATEST(relayer_nonce.next_nonce, EXCLUDED.next_nonce)
@@ -60,7 +64,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public StoredTransaction allocate(String sender, TransactionRequest request, Instant createdAt, FirstAttempt firstAttempt) {
+    public StoredTransaction allocate(String senderAddress, TransactionRequest request, Instant createdAt, FirstAttempt firstAttempt) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return tx.execute(s -> {
             Long next = jdbc.sql("SELECT next_nonce FROM relayer_nonce WHERE sender = :sender FOR UPDATE")
                     .param("sender", sender)
@@ -95,7 +100,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public StoredTransaction appendAttempt(String sender, long nonce, TransactionAttempt attempt) {
+    public StoredTransaction appendAttempt(String senderAddress, long nonce, TransactionAttempt attempt) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return tx.execute(s -> {
             StoredTransaction current = lock(sender, nonce);
             if (!current.isPending()) {
@@ -111,7 +117,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public StoredTransaction resolve(String sender, long nonce, Resolution resolution) {
+    public StoredTransaction resolve(String senderAddress, long nonce, Resolution resolution) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return tx.execute(s -> {
             StoredTransaction current = lock(sender, nonce);
             if (current.resolution().isPresent()) {
@@ -144,7 +151,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public Optional<StoredTransaction> find(String sender, long nonce) {
+    public Optional<StoredTransaction> find(String senderAddress, long nonce) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return jdbc.sql("SELECT * FROM relayer_transaction WHERE sender = :sender AND nonce = :nonce")
                 .param("sender", sender)
                 .param("nonce", nonce)
@@ -154,7 +162,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public Optional<StoredTransaction> findByReference(String sender, String reference) {
+    public Optional<StoredTransaction> findByReference(String senderAddress, String reference) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return jdbc.sql("SELECT * FROM relayer_transaction WHERE sender = :sender AND reference = :reference")
                 .param("sender", sender)
                 .param("reference", reference)
@@ -164,7 +173,8 @@ public final class JdbcRelayerStore implements RelayerStore {
     }
 
     @Override
-    public List<StoredTransaction> pending(String sender, int limit) {
+    public List<StoredTransaction> pending(String senderAddress, int limit) {
+        String sender = Addresses.checksummed(senderAddress, "sender");
         return jdbc.sql("SELECT * FROM relayer_transaction WHERE sender = :sender AND status = 'PENDING' ORDER BY nonce LIMIT :limit")
                 .param("sender", sender)
                 .param("limit", limit)
