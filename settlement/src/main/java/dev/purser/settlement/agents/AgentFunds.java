@@ -36,15 +36,19 @@ public class AgentFunds {
         this.onchainCache = onchainCache;
     }
 
-    /** Re-reads the wallet's on-chain balance when the cached one is older than a few seconds. */
+    /**
+     * Re-reads the wallet's on-chain balance when the cached one is older than the configured
+     * cache time. The write is conditional on the row's version: if the ledger moved the balance
+     * itself (a confirmation, a reorg) while the chain was being read, the read is discarded.
+     */
     public void refreshOnchainIfStale(String agentId) {
         Instant now = clock.instant();
         var row = jdbc.sql("""
-                SELECT a.wallet_address, f.onchain_read_at
+                SELECT a.wallet_address, f.onchain_read_at, f.version
                 FROM agents a JOIN agent_funds f ON f.agent_id = a.id WHERE a.id = :id
                 """)
                 .param("id", agentId)
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2)})
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2), rs.getLong(3)})
                 .optional();
         if (row.isEmpty()) {
             return;
@@ -55,11 +59,12 @@ public class AgentFunds {
         }
         Optional<BigInteger> onchain = balances.balanceOf((String) row.get()[0]);
         onchain.ifPresent(b -> jdbc.sql("""
-                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :now WHERE agent_id = :id
+                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :now WHERE agent_id = :id AND version = :version
                 """)
                 .param("b", clampToLong(b))
                 .param("now", Timestamp.from(now))
                 .param("id", agentId)
+                .param("version", row.get()[2])
                 .update());
     }
 
@@ -115,7 +120,7 @@ public class AgentFunds {
         requireOne(jdbc.sql("""
                 UPDATE agent_funds
                 SET pending_settlement_micros = pending_settlement_micros - :amount,
-                    onchain_micros = GREATEST(onchain_micros - :amount, 0)
+                    onchain_micros = GREATEST(onchain_micros - :amount, 0), version = version + 1
                 WHERE agent_id = :id AND pending_settlement_micros >= :amount
                 """)
                 .param("amount", amount.micros())
@@ -129,12 +134,36 @@ public class AgentFunds {
         requireOne(jdbc.sql("""
                 UPDATE agent_funds
                 SET pending_settlement_micros = pending_settlement_micros + :amount,
-                    onchain_micros = onchain_micros + :amount
+                    onchain_micros = onchain_micros + :amount, version = version + 1
                 WHERE agent_id = :id
                 """)
                 .param("amount", amount.micros())
                 .param("id", agentId)
                 .update(), "unconfirm", agentId);
+    }
+
+    /**
+     * Reserves {@code amount} for a withdrawal if the agent's available funds cover it (it then
+     * waits as pending like a settled payment). Empty when reserved, else what is available.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Optional<Money> tryReserveWithdrawal(String agentId, Money amount) {
+        int updated = jdbc.sql("""
+                UPDATE agent_funds SET pending_settlement_micros = pending_settlement_micros + :amount
+                WHERE agent_id = :id AND onchain_micros - held_micros - pending_settlement_micros >= :amount
+                """)
+                .param("amount", amount.micros())
+                .param("id", agentId)
+                .update();
+        return updated == 1 ? Optional.empty() : Optional.of(balance(agentId).available());
+    }
+
+    /** Money arrived in the wallet (a funding confirmed): read the balance from the chain next time. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void depositConfirmed(String agentId) {
+        jdbc.sql("UPDATE agent_funds SET onchain_read_at = NULL, version = version + 1 WHERE agent_id = :id")
+                .param("id", agentId)
+                .update();
     }
 
     public Balance balance(String agentId) {

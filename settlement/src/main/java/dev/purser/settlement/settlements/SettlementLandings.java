@@ -53,20 +53,24 @@ public class SettlementLandings {
     @Transactional(propagation = Propagation.MANDATORY)
     public List<String> rollBackAbove(long chainId, long ancestor) {
         List<Object[]> orphaned = jdbc.sql("""
-                SELECT id, agent_id, amount_micros, status, block_number, tx_hash FROM settlements
+                SELECT id, agent_id, amount_micros, status, block_number, tx_hash, kind FROM settlements
                 WHERE chain_id = :chainId AND block_number > :ancestor AND status IN ('submitted', 'confirmed', 'finalized')
                 FOR UPDATE
                 """)
                 .param("chainId", chainId)
                 .param("ancestor", ancestor)
                 .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
-                        rs.getString(6)})
+                        rs.getString(6), rs.getString(7)})
                 .list();
         java.util.Set<String> transactions = new java.util.LinkedHashSet<>();
         for (Object[] s : orphaned) {
             transactions.add((String) s[5]);
             if (!"submitted".equals(s[3])) {
-                funds.settlementUnconfirmed((String) s[1], Money.ofMicros((Long) s[2]));
+                if ("funding".equals(s[6])) {
+                    funds.depositConfirmed((String) s[1]); // the money left again: read the chain anew
+                } else {
+                    funds.settlementUnconfirmed((String) s[1], Money.ofMicros((Long) s[2]));
+                }
             }
             jdbc.sql("""
                     UPDATE settlements SET status = 'queued', batch_id = NULL, tx_hash = NULL, block_number = NULL,

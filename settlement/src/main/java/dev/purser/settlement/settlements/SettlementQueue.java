@@ -79,6 +79,31 @@ public class SettlementQueue {
         return id;
     }
 
+    /**
+     * Queues an operator's transfer: a {@code funding} (treasury → agent wallet) or a
+     * {@code withdrawal} (agent wallet → elsewhere). It is paid by the settler like any settlement.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public String enqueueTransfer(String kind, String agentId, String from, String to, Money amount, Instant now) {
+        if (!kind.equals("funding") && !kind.equals("withdrawal")) {
+            throw new IllegalArgumentException("a treasury transfer is a funding or a withdrawal, not " + kind);
+        }
+        String id = Ids.newId("stl", now);
+        jdbc.sql("""
+                INSERT INTO settlements (id, agent_id, from_address, merchant, amount_micros, status, created_at, kind)
+                VALUES (:id, :agentId, :from, :to, :amount, 'queued', :now, :kind)
+                """)
+                .param("id", id)
+                .param("agentId", agentId)
+                .param("from", from)
+                .param("to", to)
+                .param("amount", amount.micros())
+                .param("now", Timestamp.from(now))
+                .param("kind", kind)
+                .update();
+        return id;
+    }
+
     private void addItem(String settlementId, String authorizationId, Money amount) {
         jdbc.sql("""
                 INSERT INTO settlement_items (authorization_id, settlement_id, amount_micros, position)

@@ -131,7 +131,7 @@ public class SettlementService {
                 Money.ofMicros(rs.getLong("amount_micros")).toString(), authorizationIds, rs.getString("nonce"),
                 rs.getString("status"), rs.getString("tx_hash"), (Long) rs.getObject("block_number"),
                 (Integer) rs.getObject("log_index"), rs.getString("failure_reason"), instant(rs, "created_at"),
-                instant(rs, "submitted_at"), instant(rs, "confirmed_at"), instant(rs, "finalized_at"));
+                instant(rs, "submitted_at"), instant(rs, "confirmed_at"), instant(rs, "finalized_at"), rs.getString("kind"));
     }
 
     private static java.time.Instant instant(ResultSet rs, String column) throws SQLException {

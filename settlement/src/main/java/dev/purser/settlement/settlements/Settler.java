@@ -232,11 +232,21 @@ class Settler implements SmartLifecycle {
                 .list();
         for (String id : ready) {
             tx.executeWithoutResult(s -> {
-                var row = jdbc.sql("SELECT from_address, merchant FROM settlements WHERE id = :id AND nonce IS NULL FOR UPDATE")
+                var row = jdbc.sql("SELECT from_address, merchant, kind FROM settlements WHERE id = :id AND nonce IS NULL FOR UPDATE")
                         .param("id", id)
-                        .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2)})
+                        .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
                         .optional();
                 if (row.isEmpty()) {
+                    return;
+                }
+                if (!"payment".equals(row.get()[2])) {
+                    // A funding or withdrawal covers no authorization: its nonce is derived from its id.
+                    String nonce = Numeric.toHexString(org.web3j.crypto.Hash.sha3(
+                            ("purser:" + row.get()[2] + ":" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    jdbc.sql("UPDATE settlements SET nonce = :nonce, token = :token, chain_id = :chainId WHERE id = :id")
+                            .param("nonce", nonce).param("token", token).param("chainId", chain.chainId()).param("id", id)
+                            .update();
+                    audit.append("settlement.formed", null, null, id, Map.of("nonce", nonce, "kind", row.get()[2]));
                     return;
                 }
                 List<SettlementMerkle.Item> items = jdbc.sql("""
@@ -262,7 +272,7 @@ class Settler implements SmartLifecycle {
     private void sign(String token) {
         long nowSeconds = clock.instant().getEpochSecond();
         List<Object[]> unsigned = jdbc.sql("""
-                SELECT id, agent_id, from_address, merchant, amount_micros, nonce FROM settlements
+                SELECT id, agent_id, from_address, merchant, amount_micros, nonce, kind FROM settlements
                 WHERE status = 'queued' AND nonce IS NOT NULL AND batch_id IS NULL
                   AND (signature IS NULL OR valid_before < :soon)
                 ORDER BY created_at LIMIT :limit
@@ -270,18 +280,21 @@ class Settler implements SmartLifecycle {
                 .param("soon", nowSeconds + SIGNATURE_MARGIN_SECONDS)
                 .param("limit", FORM_BATCH_MAX)
                 .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getLong(5), rs.getString(6)})
+                        rs.getLong(5), rs.getString(6), rs.getString(7)})
                 .list();
         if (unsigned.isEmpty()) {
             return;
         }
         Eip712Domain domain = domain(token);
         for (Object[] s : unsigned) {
-            long walletIndex = agents.find((String) s[1]).orElseThrow().walletIndex();
+            // The payer signs: the treasury for a funding, the agent's wallet for anything else.
+            dev.purser.wallet.keys.Signer payer = "funding".equals(s[6])
+                    ? custody.treasury()
+                    : custody.agentSigner(agents.find((String) s[1]).orElseThrow().walletIndex());
             long validBefore = nowSeconds + settings.authorizationValidity().toSeconds();
             TransferAuthorization authorization = new TransferAuthorization((String) s[2], (String) s[3], (Long) s[4], 0,
                     validBefore, Bytes32.fromHex((String) s[5]));
-            SignedTransferAuthorization signed = Eip3009.sign(custody.agentSigner(walletIndex), domain, authorization);
+            SignedTransferAuthorization signed = Eip3009.sign(payer, domain, authorization);
             jdbc.sql("""
                     UPDATE settlements SET signature = :signature, valid_before = :validBefore
                     WHERE id = :id AND status = 'queued' AND batch_id IS NULL
@@ -521,12 +534,13 @@ class Settler implements SmartLifecycle {
     private void confirmAndFinalize() throws IOException {
         long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
         List<Object[]> landed = jdbc.sql("""
-                SELECT id, agent_id, amount_micros, block_number, block_hash FROM settlements
+                SELECT id, agent_id, amount_micros, block_number, block_hash, kind FROM settlements
                 WHERE status = 'submitted' AND block_number IS NOT NULL AND block_number <= :deepEnough
                 ORDER BY block_number LIMIT 1000
                 """)
                 .param("deepEnough", head - Math.max(chain.confirmations(), 1) + 1)
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)})
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
+                        rs.getString(6)})
                 .list();
         for (Object[] s : landed) {
             EthBlock.Block block = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf((Long) s[3])), false)
@@ -544,7 +558,11 @@ class Settler implements SmartLifecycle {
                         .param("id", s[0])
                         .update();
                 if (rows == 1) {
-                    funds.settlementConfirmed((String) s[1], Money.ofMicros((Long) s[2]));
+                    if ("funding".equals(s[5])) {
+                        funds.depositConfirmed((String) s[1]);
+                    } else {
+                        funds.settlementConfirmed((String) s[1], Money.ofMicros((Long) s[2]));
+                    }
                     audit.append("settlement.confirmed", null, (String) s[1], (String) s[0], Map.of("block_number", s[3]));
                 }
             });
