@@ -32,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.purser.settlement.agents.AvailableBalanceChanged;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -62,9 +64,10 @@ public class AuthorizationService {
     private final AuditLog audit;
     private final Clock clock;
     private final JsonMapper json;
+    private final ApplicationEventPublisher events;
 
     AuthorizationService(JdbcClient jdbc, CredentialService credentials, AgentService agents, AgentFunds funds,
-            SettlementQueue settlements, AuditLog audit, Clock clock, JsonMapper json) {
+            SettlementQueue settlements, AuditLog audit, Clock clock, JsonMapper json, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.credentials = credentials;
         this.agents = agents;
@@ -73,6 +76,7 @@ public class AuthorizationService {
         this.audit = audit;
         this.clock = clock;
         this.json = json;
+        this.events = events;
     }
 
     /** Holds a spend for the calling agent credential, or declines it with the exact reason. */
@@ -162,6 +166,7 @@ public class AuthorizationService {
                 .param("now", Timestamp.from(now))
                 .param("expiresAt", Timestamp.from(now.plus(request.expiresIn())))
                 .update();
+        events.publishEvent(new AvailableBalanceChanged(agentId));
         audit.append("authorization." + status.id(), caller, agentId, id,
                 details("amount", amount.toString(), "merchant", request.merchant(), "credential_id", credential.id()));
         return new Held(find(id).orElseThrow());
@@ -208,6 +213,7 @@ public class AuthorizationService {
                 .param("settlementId", settlementId)
                 .param("id", a.id())
                 .update(), "settle", a.id());
+        events.publishEvent(new AvailableBalanceChanged(a.agentId()));
         audit.append("authorization.settled", caller, a.agentId(), a.id(), details("amount", a.amount().toString(),
                 "settled_amount", settled.toString(), "released", a.amount().minus(settled).toString(),
                 "settlement_id", settlementId));
@@ -350,6 +356,7 @@ public class AuthorizationService {
         if (reason != null) {
             data.put("reason", reason);
         }
+        events.publishEvent(new AvailableBalanceChanged(a.agentId()));
         audit.append(auditType, actor, a.agentId(), a.id(), data);
     }
 

@@ -10,6 +10,7 @@ import dev.purser.settlement.common.Money;
 import dev.purser.settlement.custody.Custody;
 import dev.purser.settlement.settlements.SettlementService;
 import dev.purser.settlement.settlements.SettlementView;
+import dev.purser.settlement.treasury.TopUps;
 import dev.purser.settlement.treasury.TreasuryService;
 import dev.purser.settlement.web.ApiException;
 import dev.purser.settlement.web.Caller;
@@ -20,7 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -44,10 +47,11 @@ class TreasuryController {
     private final ChainSettings chain;
     private final Web3j web3j;
     private final TreasuryReads reads;
+    private final TopUps topUps;
 
     TreasuryController(TreasuryService treasury, AgentService agents, AgentFunds funds, SettlementService settlements,
             Custody custody, TokenBalances balances, ContractRegistry contracts, ChainSettings chain, Web3j web3j,
-            TreasuryReads reads) {
+            TreasuryReads reads, TopUps topUps) {
         this.treasury = treasury;
         this.agents = agents;
         this.funds = funds;
@@ -58,6 +62,32 @@ class TreasuryController {
         this.chain = chain;
         this.web3j = web3j;
         this.reads = reads;
+        this.topUps = topUps;
+    }
+
+    record TopUpView(String agentId, String threshold, String amount, String dailyMax) {}
+
+    @PutMapping("/v1/agents/{id}/top-up")
+    Envelope.Success<TopUpView> configureTopUp(Caller caller, @PathVariable String id, @RequestBody(required = false) JsonNode node) {
+        caller.requireAdmin();
+        JsonBody body = JsonBody.of(node, Set.of("threshold", "amount", "daily_max"));
+        TopUps.TopUp rule = new TopUps.TopUp(body.requiredAmount("threshold"), body.requiredAmount("amount"),
+                body.requiredAmount("daily_max"));
+        if (rule.amount().greaterThan(rule.dailyMax())) {
+            throw ApiException.badRequest("invalid_amount", "daily_max", "'daily_max' must be at least 'amount'.");
+        }
+        agents.find(id).orElseThrow(() -> ApiException.notFound("agent"));
+        topUps.configure(caller, id, rule);
+        return Envelope.of(new TopUpView(id, rule.threshold().toString(), rule.amount().toString(), rule.dailyMax().toString()));
+    }
+
+    @DeleteMapping("/v1/agents/{id}/top-up")
+    Envelope.Success<TopUpView> removeTopUp(Caller caller, @PathVariable String id) {
+        caller.requireAdmin();
+        agents.find(id).orElseThrow(() -> ApiException.notFound("agent"));
+        TopUps.TopUp was = topUps.find(id).orElseThrow(() -> ApiException.notFound("top-up rule"));
+        topUps.remove(caller, id);
+        return Envelope.of(new TopUpView(id, was.threshold().toString(), was.amount().toString(), was.dailyMax().toString()));
     }
 
     record TransferView(String id, String kind, String from, String to, String amount, String status, String txHash) {}
