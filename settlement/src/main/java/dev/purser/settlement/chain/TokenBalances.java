@@ -7,13 +7,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.tx.ReadonlyTransactionManager;
 import org.web3j.tx.gas.DefaultGasProvider;
 
 /**
  * Reads USDC balances from the chain (balanceOf through the token's ABI, identical for TestUSDC
- * and Circle's USDC). Empty when the chain or the token is not reachable: callers keep the last
- * known balance rather than fail a request.
+ * and Circle's USDC) at the newest block that is {@code confirmations} deep, so that a deposit is
+ * credited once it is confirmed, not while a reorg could still take it back. Empty when the chain
+ * or the token is not reachable: callers keep the last known balance rather than fail a request.
  */
 @Component
 public class TokenBalances {
@@ -23,10 +25,12 @@ public class TokenBalances {
 
     private final Web3j web3j;
     private final ContractRegistry registry;
+    private final ChainSettings settings;
 
-    TokenBalances(Web3j web3j, ContractRegistry registry) {
+    TokenBalances(Web3j web3j, ContractRegistry registry, ChainSettings settings) {
         this.web3j = web3j;
         this.registry = registry;
+        this.settings = settings;
     }
 
     /** The balance in micro-USDC, or empty when it cannot be read now. */
@@ -36,8 +40,11 @@ public class TokenBalances {
             return Optional.empty();
         }
         try {
+            long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+            long confirmed = Math.max(0, head - Math.max(settings.confirmations(), 1) + 1);
             TestUSDC token = TestUSDC.load(contracts.get().token(), web3j,
                     new ReadonlyTransactionManager(web3j, ANY_SENDER), new DefaultGasProvider());
+            token.setDefaultBlockParameter(DefaultBlockParameter.valueOf(BigInteger.valueOf(confirmed)));
             return Optional.of(token.balanceOf(address).send());
         } catch (Exception e) {
             log.debug("balanceOf({}) failed: {}", address, e.getMessage());
