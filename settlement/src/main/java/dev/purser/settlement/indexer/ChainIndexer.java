@@ -155,6 +155,7 @@ class ChainIndexer implements SmartLifecycle {
             }
             advanceStatuses(head);
             linkSettlements();
+            advanceSettlements();
             checkOutflows(wallets);
             lastProblem = null;
         } catch (Exception e) {
@@ -262,7 +263,7 @@ class ChainIndexer implements SmartLifecycle {
                 VALUES (:c, :tx, :idx, :block, :hash, :contract, :event, CAST(:args AS jsonb), 'pending', :now, :addresses)
                 ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
                     SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, status = 'pending',
-                        indexed_at = EXCLUDED.indexed_at
+                        indexed_at = EXCLUDED.indexed_at, applied_status = NULL
                     WHERE chain_events.block_hash <> EXCLUDED.block_hash OR chain_events.status = 'removed'
                 """)
                 .param("c", chain.chainId())
@@ -383,6 +384,34 @@ class ChainIndexer implements SmartLifecycle {
                     UPDATE chain_events SET settlement_id = :id WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx
                     """)
                     .param("id", id).param("c", chain.chainId()).param("tx", e[0]).param("idx", e[1]).update());
+        }
+    }
+
+    /**
+     * Settlement confirmation comes from the index: a settlement is confirmed when its Transfer
+     * here is confirmed, finalized when it is finalized.
+     */
+    private void advanceSettlements() {
+        List<Object[]> ready = jdbc.sql("""
+                SELECT tx_hash, log_index, settlement_id, status FROM chain_events
+                WHERE chain_id = :c AND event = 'Transfer' AND settlement_id IS NOT NULL AND status IN ('confirmed', 'finalized')
+                  AND applied_status IS DISTINCT FROM status
+                ORDER BY block_number LIMIT 1000
+                """)
+                .param("c", chain.chainId())
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4)})
+                .list();
+        for (Object[] e : ready) {
+            tx.executeWithoutResult(s -> {
+                // The settler may not have recorded this landing yet (the index can be faster):
+                // then nothing is applied and the next pass asks again.
+                boolean applied = landings.confirm((String) e[2], clock.instant())
+                        && (!"finalized".equals(e[3]) || landings.finalizeSettlement((String) e[2], clock.instant()));
+                if (applied) {
+                    jdbc.sql("UPDATE chain_events SET applied_status = :st WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx")
+                            .param("st", e[3]).param("c", chain.chainId()).param("tx", e[0]).param("idx", e[1]).update();
+                }
+            });
         }
     }
 

@@ -46,6 +46,60 @@ public class SettlementLandings {
     }
 
     /**
+     * The indexer saw this settlement's transfer reach the confirmation depth: the settlement is
+     * confirmed and its amount stops being pending (a funding makes the wallet's balance be read
+     * anew). Idempotent: only a submitted settlement that recorded its landing changes. Returns
+     * whether the settlement is now confirmed or beyond (false: not landed yet, ask again later).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean confirm(String settlementId, java.time.Instant at) {
+        if (statusIs(settlementId, "confirmed", "finalized")) {
+            return true;
+        }
+        var row = jdbc.sql("SELECT agent_id, amount_micros, kind, block_number FROM settlements WHERE id = :id AND status = 'submitted'"
+                        + " AND tx_hash IS NOT NULL FOR UPDATE")
+                .param("id", settlementId)
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)})
+                .optional();
+        if (row.isEmpty()) {
+            return false;
+        }
+        Object[] s = row.get();
+        jdbc.sql("UPDATE settlements SET status = 'confirmed', confirmed_at = :at WHERE id = :id")
+                .param("at", java.sql.Timestamp.from(at)).param("id", settlementId).update();
+        if ("funding".equals(s[2])) {
+            funds.depositConfirmed((String) s[0]);
+        } else {
+            funds.settlementConfirmed((String) s[0], Money.ofMicros((Long) s[1]));
+        }
+        audit.append("settlement.confirmed", null, (String) s[0], settlementId, Map.of("block_number", s[3]));
+        return true;
+    }
+
+    /** The indexer saw this settlement's transfer at or below the finalized block. Idempotent; true once finalized. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean finalizeSettlement(String settlementId, java.time.Instant at) {
+        if (statusIs(settlementId, "finalized")) {
+            return true;
+        }
+        var agent = jdbc.sql("SELECT agent_id FROM settlements WHERE id = :id AND status = 'confirmed' FOR UPDATE")
+                .param("id", settlementId).query(String.class).optional();
+        if (agent.isEmpty()) {
+            return false;
+        }
+        jdbc.sql("UPDATE settlements SET status = 'finalized', finalized_at = :at WHERE id = :id")
+                .param("at", java.sql.Timestamp.from(at)).param("id", settlementId).update();
+        audit.append("settlement.finalized", null, agent.get(), settlementId, Map.of());
+        return true;
+    }
+
+    private boolean statusIs(String settlementId, String... statuses) {
+        String status = jdbc.sql("SELECT status FROM settlements WHERE id = :id").param("id", settlementId)
+                .query(String.class).optional().orElse("");
+        return java.util.Arrays.asList(statuses).contains(status);
+    }
+
+    /**
      * A reorg took the chain back to {@code ancestor}: every settlement that landed above it is
      * queued again (a confirmed one also gives its amount back to pending and on-chain funds).
      * Returns the transactions that had carried them, for {@link #rebroadcast} once this commits.

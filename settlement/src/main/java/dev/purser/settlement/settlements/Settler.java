@@ -70,7 +70,7 @@ import org.web3j.utils.Numeric;
  *       of its Transfer), already used (find the transaction that used the nonce and record that
  *       one: the token never pays a nonce twice), expired (sign again, same nonce) or failed
  *       (with the reason, for an operator to retry);</li>
- *   <li>confirm at the configured depth, finalize at the node's finalized block.</li>
+ *   <li>confirmation and finality: the indexer, from the Transfer's depth in chain_events.</li>
  * </ol>
  */
 @Component
@@ -530,74 +530,33 @@ class Settler implements SmartLifecycle {
         audit.append("settlement.requeued", null, s.agentId(), s.id(), Map.of("reason", reason));
     }
 
-    /** Confirms landed settlements at the configured depth and finalizes them at the finalized block. */
+    /**
+     * Confirmation and finality come from the indexer, which confirms a settlement when the
+     * Transfer it recorded is deep enough in chain_events. Here only a safety net remains: a
+     * landing whose block is no longer canonical is forgotten at once and its transaction sent
+     * again, even before the indexer notices the reorg.
+     */
     private void confirmAndFinalize() throws IOException {
-        long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
         List<Object[]> landed = jdbc.sql("""
-                SELECT id, agent_id, amount_micros, block_number, block_hash, kind FROM settlements
-                WHERE status = 'submitted' AND block_number IS NOT NULL AND block_number <= :deepEnough
-                ORDER BY block_number LIMIT 1000
+                SELECT id, block_number, block_hash FROM settlements
+                WHERE status IN ('submitted', 'confirmed') AND block_number IS NOT NULL
+                ORDER BY block_number DESC LIMIT 100
                 """)
-                .param("deepEnough", head - Math.max(chain.confirmations(), 1) + 1)
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5),
-                        rs.getString(6)})
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3)})
                 .list();
+        java.util.Map<Long, String> canonical = new java.util.HashMap<>();
         for (Object[] s : landed) {
-            EthBlock.Block block = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf((Long) s[3])), false)
-                    .send().getBlock();
-            if (block == null || !block.getHash().equalsIgnoreCase((String) s[4])) {
-                // The block that carried it is no longer canonical: forget the landing (the
-                // indexer does the same for everything above the reorg) and send the orphaned
-                // transaction again; the settlement is queued and pays at most once by its nonce.
-                landings.rebroadcast(tx.execute(st -> landings.rollBackAbove(chain.chainId(), (Long) s[3] - 1)));
-                continue;
+            long number = (Long) s[1];
+            if (!canonical.containsKey(number)) {
+                EthBlock.Block block = web3j.ethGetBlockByNumber(DefaultBlockParameter.valueOf(BigInteger.valueOf(number)), false)
+                        .send().getBlock();
+                canonical.put(number, block == null ? "" : block.getHash());
             }
-            tx.executeWithoutResult(st -> {
-                int rows = jdbc.sql("UPDATE settlements SET status = 'confirmed', confirmed_at = :now WHERE id = :id AND status = 'submitted'")
-                        .param("now", Timestamp.from(clock.instant()))
-                        .param("id", s[0])
-                        .update();
-                if (rows == 1) {
-                    if ("funding".equals(s[5])) {
-                        funds.depositConfirmed((String) s[1]);
-                    } else {
-                        funds.settlementConfirmed((String) s[1], Money.ofMicros((Long) s[2]));
-                    }
-                    audit.append("settlement.confirmed", null, (String) s[1], (String) s[0], Map.of("block_number", s[3]));
-                }
-            });
-        }
-        long finalized = finalizedBlock(head);
-        List<Object[]> confirmed = jdbc.sql("""
-                SELECT id, agent_id, block_number FROM settlements
-                WHERE status = 'confirmed' AND block_number <= :finalized ORDER BY block_number LIMIT 1000
-                """)
-                .param("finalized", finalized)
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)})
-                .list();
-        for (Object[] s : confirmed) {
-            tx.executeWithoutResult(st -> {
-                int rows = jdbc.sql("UPDATE settlements SET status = 'finalized', finalized_at = :now WHERE id = :id AND status = 'confirmed'")
-                        .param("now", Timestamp.from(clock.instant()))
-                        .param("id", s[0])
-                        .update();
-                if (rows == 1) {
-                    audit.append("settlement.finalized", null, (String) s[1], (String) s[0], Map.of("block_number", s[2]));
-                }
-            });
-        }
-    }
-
-    private long finalizedBlock(long head) {
-        try {
-            EthBlock.Block block = web3j.ethGetBlockByNumber(DefaultBlockParameterName.FINALIZED, false).send().getBlock();
-            if (block != null) {
-                return block.getNumber().longValueExact();
+            if (!canonical.get(number).equalsIgnoreCase((String) s[2])) {
+                landings.rebroadcast(tx.execute(st -> landings.rollBackAbove(chain.chainId(), number - 1)));
+                return;
             }
-        } catch (Exception noSuchTag) {
-            // Nodes without the finalized tag: fall back to the configured depth.
         }
-        return head - settings.finalityDepth();
     }
 
     private Eip712Domain domain(String token) {

@@ -62,6 +62,15 @@ class ReorgTest extends PurserTestBase {
         return logs.size();
     }
 
+    private String state(String settlementId) {
+        return jdbc.sql("SELECT status, tx_hash, block_number, log_index, batch_id, failure_reason FROM settlements WHERE id = :id")
+                .param("id", settlementId).query().listOfRows()
+                + " events=" + jdbc.sql("SELECT event, status, applied_status, block_number, log_index, tx_hash FROM chain_events WHERE settlement_id = :id")
+                .param("id", settlementId).query().listOfRows()
+                + " batches=" + jdbc.sql("SELECT id, status, outcome, tx_hash FROM settlement_batches ORDER BY created_at").query().listOfRows()
+                + " relayer=" + jdbc.sql("SELECT nonce, status, reference, inclusion_tx_hash FROM relayer_transaction ORDER BY nonce").query().listOfRows();
+    }
+
     private long head() throws Exception {
         return PRIVATE_CHAIN.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
     }
@@ -96,7 +105,14 @@ class ReorgTest extends PurserTestBase {
             PRIVATE_CHAIN.mine(); // the canonical chain outgrows the orphaned branch
         }
 
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                // On a timeout, the last lines of the output show where the settlement got stuck.
+                .conditionEvaluationListener(c -> {
+                    if (c.getRemainingTimeInMS() < 1000) {
+                        System.out.println("STATE " + state(settlementId));
+                    }
+                })
+                .until(() -> {
             Api.Response s = api().get("/v1/settlements/" + settlementId, ADMIN);
             String status = s.string("$.data.status");
             String tx = s.string("$.data.tx_hash");
