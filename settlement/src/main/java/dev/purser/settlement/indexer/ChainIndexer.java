@@ -8,7 +8,7 @@ import dev.purser.settlement.common.Money;
 import dev.purser.settlement.config.PurserProperties;
 import dev.purser.settlement.custody.Custody;
 import dev.purser.settlement.settlements.SettlementLandings;
-import dev.purser.settlement.storage.SessionLock;
+import dev.purser.settlement.storage.LeaderLoop;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.sql.Timestamp;
@@ -20,14 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -53,7 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
  * error (too many results, range too large) and double again after successes.
  */
 @Component
-class ChainIndexer implements SmartLifecycle {
+class ChainIndexer extends LeaderLoop {
 
     private static final Logger log = LoggerFactory.getLogger(ChainIndexer.class);
     static final int RANGE_MIN = 1;
@@ -64,7 +60,6 @@ class ChainIndexer implements SmartLifecycle {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final DataSource dataSource;
     private final Web3j web3j;
     private final ChainSettings chain;
     private final ContractRegistry contracts;
@@ -75,22 +70,16 @@ class ChainIndexer implements SmartLifecycle {
     private final Clock clock;
     private final JsonMapper json;
     private final long startBlock;
-    private final long tickMillis;
     private final int finalityDepth;
-
-    private ScheduledExecutorService executor;
-    private SessionLock lock;
-    private volatile boolean running;
-    private String lastProblem;
 
     ChainIndexer(JdbcClient jdbc, TransactionTemplate tx, DataSource dataSource, Web3j web3j, ChainSettings chain,
             ContractRegistry contracts, AgentService agents, Custody custody, SettlementLandings landings, AuditLog audit,
             Clock clock, JsonMapper json, PurserProperties properties,
             @Value("${purser.indexer.start-block:0}") long startBlock,
             @Value("${purser.indexer.tick-ms:1000}") long tickMillis) {
+        super(dataSource, "purser.indexer." + chain.chainId(), "indexer", java.time.Duration.ofMillis(tickMillis));
         this.jdbc = jdbc;
         this.tx = tx;
-        this.dataSource = dataSource;
         this.web3j = web3j;
         this.chain = chain;
         this.contracts = contracts;
@@ -101,70 +90,28 @@ class ChainIndexer implements SmartLifecycle {
         this.clock = clock;
         this.json = json;
         this.startBlock = startBlock;
-        this.tickMillis = tickMillis;
         this.finalityDepth = properties.settlement().finalityDepth();
     }
 
     @Override
-    public void start() {
-        lock = new SessionLock(dataSource, "purser.indexer." + chain.chainId());
-        executor = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("indexer").daemon().unstarted(r));
-        executor.scheduleWithFixedDelay(this::tick, 1000, tickMillis, TimeUnit.MILLISECONDS);
-        running = true;
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        executor.shutdown();
-        try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    protected void whileLeading() throws IOException {
+        Optional<ContractRegistry.Contracts> deployed = contracts.current();
+        if (deployed.isEmpty()) {
+            return;
         }
-        lock.close();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public int getPhase() {
-        return Integer.MAX_VALUE - 1000;
-    }
-
-    void tick() {
-        try {
-            if (!lock.holdOrAcquire()) {
-                return;
-            }
-            Optional<ContractRegistry.Contracts> deployed = contracts.current();
-            if (deployed.isEmpty()) {
-                return;
-            }
-            long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            Cursor cursor = cursor(head);
-            cursor = handleReorg(cursor);
-            Map<String, String> wallets = agents.walletsToAgents(WALLETS_MAX);
-            Set<String> purserWallets = new HashSet<>(wallets.keySet());
-            purserWallets.add(custody.treasury().address().toLowerCase(Locale.ROOT));
-            for (int i = 0; i < RANGES_PER_TICK_MAX && cursor.next() <= head; i++) {
-                cursor = indexRange(cursor, head, deployed.get(), purserWallets);
-            }
-            advanceStatuses(head);
-            linkSettlements();
-            advanceSettlements();
-            checkOutflows(wallets);
-            lastProblem = null;
-        } catch (Exception e) {
-            String problem = e.getClass().getSimpleName() + ": " + e.getMessage();
-            if (!problem.equals(lastProblem)) {
-                log.warn("Indexer paused ({}); retrying", problem);
-                lastProblem = problem;
-            }
+        long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+        Cursor cursor = cursor(head);
+        cursor = handleReorg(cursor);
+        Map<String, String> wallets = agents.walletsToAgents(WALLETS_MAX);
+        Set<String> purserWallets = new HashSet<>(wallets.keySet());
+        purserWallets.add(custody.treasury().address().toLowerCase(Locale.ROOT));
+        for (int i = 0; i < RANGES_PER_TICK_MAX && cursor.next() <= head; i++) {
+            cursor = indexRange(cursor, head, deployed.get(), purserWallets);
         }
+        advanceStatuses(head);
+        linkSettlements();
+        advanceSettlements();
+        checkOutflows(wallets);
     }
 
     record Cursor(long next, int rangeSize) {}

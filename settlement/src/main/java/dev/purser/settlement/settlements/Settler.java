@@ -10,7 +10,7 @@ import dev.purser.settlement.common.Ids;
 import dev.purser.settlement.common.Money;
 import dev.purser.settlement.config.PurserProperties;
 import dev.purser.settlement.custody.Custody;
-import dev.purser.settlement.storage.SessionLock;
+import dev.purser.settlement.storage.LeaderLoop;
 import dev.purser.wallet.eip3009.Bytes32;
 import dev.purser.wallet.eip3009.Eip3009;
 import dev.purser.wallet.eip3009.Eip712Domain;
@@ -31,13 +31,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -55,7 +51,7 @@ import org.web3j.utils.Numeric;
 
 /**
  * Pays settled authorizations on-chain, exactly once. One instance leads per relayer key
- * ({@link SessionLock}); every step reads and writes PostgreSQL, so a crash at any instant
+ * ({@link LeaderLoop}); every step reads and writes PostgreSQL, so a crash at any instant
  * resumes from what is stored:
  *
  * <ol>
@@ -74,7 +70,7 @@ import org.web3j.utils.Numeric;
  * </ol>
  */
 @Component
-class Settler implements SmartLifecycle {
+class Settler extends LeaderLoop {
 
     private static final Logger log = LoggerFactory.getLogger(Settler.class);
     private static final int FORM_BATCH_MAX = 500;
@@ -84,7 +80,6 @@ class Settler implements SmartLifecycle {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final DataSource dataSource;
     private final Web3j web3j;
     private final ChainSettings chain;
     private final ContractRegistry contracts;
@@ -100,18 +95,14 @@ class Settler implements SmartLifecycle {
     private final RelayerWatch relayerWatch;
     private final SettlementLandings landings;
 
-    private ScheduledExecutorService executor;
-    private SessionLock leadership;
     private TransactionSender sender;
-    private volatile boolean running;
-    private String lastProblem;
 
     Settler(JdbcClient jdbc, TransactionTemplate tx, DataSource dataSource, Web3j web3j, ChainSettings chain,
             ContractRegistry contracts, Custody custody, AgentService agents, AgentFunds funds, AuditLog audit, Clock clock,
             PurserProperties properties, RelayerWatch relayerWatch, SettlementLandings landings) {
+        super(dataSource, "purser.settler." + custody.relayer().address().toLowerCase(), "settler", properties.settlement().tick());
         this.jdbc = jdbc;
         this.tx = tx;
-        this.dataSource = dataSource;
         this.web3j = web3j;
         this.chain = chain;
         this.contracts = contracts;
@@ -128,74 +119,41 @@ class Settler implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        leadership = new SessionLock(dataSource, "purser.settler." + custody.relayer().address().toLowerCase());
-        executor = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("settler").daemon().unstarted(r));
-        executor.scheduleWithFixedDelay(this::tick, 1000, settings.tick().toMillis(), TimeUnit.MILLISECONDS);
-        running = true;
+    protected void whileStandingBy() {
+        closeSender();
     }
 
     @Override
-    public void stop() {
-        running = false;
-        executor.shutdown();
-        try {
-            executor.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    protected void afterFailure(Exception e) {
+        if (sender != null && !sender.status().running()) {
+            closeSender();
         }
-        if (sender != null) {
-            sender.close();
-            sender = null;
-        }
-        leadership.close();
     }
 
     @Override
-    public boolean isRunning() {
-        return running;
+    protected void beforeRelease() {
+        closeSender();
     }
 
     @Override
-    public int getPhase() {
-        // Stops before the web server and the data source, starts after them.
-        return Integer.MAX_VALUE - 1000;
-    }
-
-    void tick() {
-        try {
-            if (!leadership.holdOrAcquire()) {
-                closeSender();
-                return;
-            }
-            Optional<ContractRegistry.Contracts> deployed = contracts.current();
-            if (deployed.isEmpty()) {
-                return;
-            }
-            relayerWatch.check();
-            if (sender == null) {
-                sender = TransactionSender.start(senderConfig(), web3j, custody.relayer(), store);
-                log.info("Relayer {} sender started: {}", custody.relayer().address(), sender.recovery());
-            }
-            String token = deployed.get().token();
-            String batchSettler = deployed.get().batchSettler();
-            form(token);
-            sign(token);
-            submit(token, batchSettler);
-            resendUnstored(token, batchSettler);
-            resolveBatches(token);
-            confirmAndFinalize();
-            lastProblem = null;
-        } catch (Exception e) {
-            String problem = e.getClass().getSimpleName() + ": " + e.getMessage();
-            if (!problem.equals(lastProblem)) {
-                log.warn("Settler paused ({}); retrying every {} ms", problem, settings.tick().toMillis());
-                lastProblem = problem;
-            }
-            if (e instanceof IllegalStateException && sender != null && !sender.status().running()) {
-                closeSender();
-            }
+    protected void whileLeading() throws Exception {
+        Optional<ContractRegistry.Contracts> deployed = contracts.current();
+        if (deployed.isEmpty()) {
+            return;
         }
+        relayerWatch.check();
+        if (sender == null) {
+            sender = TransactionSender.start(senderConfig(), web3j, custody.relayer(), store);
+            log.info("Relayer {} sender started: {}", custody.relayer().address(), sender.recovery());
+        }
+        String token = deployed.get().token();
+        String batchSettler = deployed.get().batchSettler();
+        form(token);
+        sign(token);
+        submit(token, batchSettler);
+        resendUnstored(token, batchSettler);
+        resolveBatches(token);
+        confirmAndFinalize();
     }
 
     private void closeSender() {
