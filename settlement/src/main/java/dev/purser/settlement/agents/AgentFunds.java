@@ -16,7 +16,8 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The funds bound of every agent: held + pending_settlement ≤ onchain, kept by conditional
- * UPDATEs in the caller's transaction. The on-chain balance is read from the chain and cached for
+ * UPDATEs in the caller's transaction. Lock order, everywhere: a credential row (pre-authorize
+ * only), then the agent's agent_funds row, then daily_spend, then the audit log's head. The on-chain balance is read from the chain and cached for
  * a short time; a chain that cannot be read leaves the last known balance in force.
  */
 @Component
@@ -36,12 +37,15 @@ public class AgentFunds {
         this.onchainCache = onchainCache;
     }
 
+    /** A balance read from the chain, to be written only if the ledger has not moved it since. */
+    public record OnchainRead(String agentId, long micros, long version, Instant readAt) {}
+
     /**
-     * Re-reads the wallet's on-chain balance when the cached one is older than the configured
-     * cache time. The write is conditional on the row's version: if the ledger moved the balance
-     * itself (a confirmation, a reorg) while the chain was being read, the read is discarded.
+     * Reads the wallet's balance from the chain when the cached one is older than the configured
+     * cache time, without writing or locking anything: the caller applies it with
+     * {@link #apply} at the right point of its lock order.
      */
-    public void refreshOnchainIfStale(String agentId) {
+    public Optional<OnchainRead> readOnchainIfStale(String agentId) {
         Instant now = clock.instant();
         var row = jdbc.sql("""
                 SELECT a.wallet_address, f.onchain_read_at, f.version
@@ -51,21 +55,40 @@ public class AgentFunds {
                 .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2), rs.getLong(3)})
                 .optional();
         if (row.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Timestamp readAt = (Timestamp) row.get()[1];
         if (readAt != null && readAt.toInstant().plus(onchainCache).isAfter(now)) {
-            return;
+            return Optional.empty();
         }
-        Optional<BigInteger> onchain = balances.balanceOf((String) row.get()[0]);
-        onchain.ifPresent(b -> jdbc.sql("""
-                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :now WHERE agent_id = :id AND version = :version
+        return balances.balanceOf((String) row.get()[0])
+                .map(b -> new OnchainRead(agentId, clampToLong(b), (Long) row.get()[2], now));
+    }
+
+    /**
+     * Writes a balance read, unless the ledger moved the balance itself (a confirmation, a reorg)
+     * since the read began: then the read is older than the ledger and is dropped.
+     */
+    public void apply(Optional<OnchainRead> read) {
+        read.ifPresent(r -> jdbc.sql("""
+                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :at WHERE agent_id = :id AND version = :version
                 """)
-                .param("b", clampToLong(b))
-                .param("now", Timestamp.from(now))
-                .param("id", agentId)
-                .param("version", row.get()[2])
+                .param("b", r.micros())
+                .param("at", Timestamp.from(r.readAt()))
+                .param("id", r.agentId())
+                .param("version", r.version())
                 .update());
+    }
+
+    /** Locks the agent's funds row until the caller's transaction ends (to keep the lock order). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void lock(String agentId) {
+        jdbc.sql("SELECT 1 FROM agent_funds WHERE agent_id = :id FOR UPDATE").param("id", agentId).query(Integer.class).single();
+    }
+
+    /** Reads and applies at once: for callers outside any ledger transaction (reads, top-up, withdraw). */
+    public void refreshOnchainIfStale(String agentId) {
+        apply(readOnchainIfStale(agentId));
     }
 
     private static long clampToLong(BigInteger b) {

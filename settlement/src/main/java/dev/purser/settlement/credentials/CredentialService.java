@@ -137,9 +137,14 @@ public class CredentialService {
                 .list();
     }
 
+    /**
+     * Changes caps under the row lock pre-authorize takes, so a change applies from the next
+     * authorization on. NO KEY UPDATE, not UPDATE: the foreign keys that other transactions check
+     * against this row (their idempotency keys, their authorizations) must not wait for it.
+     */
     @Transactional
     public Optional<Credential> patch(Caller actor, String id, CapsChange change) {
-        Optional<Credential> locked = jdbc.sql("SELECT " + COLUMNS + " FROM credentials WHERE id = :id FOR UPDATE")
+        Optional<Credential> locked = jdbc.sql("SELECT " + COLUMNS + " FROM credentials WHERE id = :id FOR NO KEY UPDATE")
                 .param("id", id).query(this::map).optional();
         if (locked.isEmpty()) {
             return Optional.empty();

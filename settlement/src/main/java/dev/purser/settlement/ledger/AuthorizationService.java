@@ -37,6 +37,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -65,9 +66,11 @@ public class AuthorizationService {
     private final Clock clock;
     private final JsonMapper json;
     private final ApplicationEventPublisher events;
+    private final TransactionTemplate tx;
 
     AuthorizationService(JdbcClient jdbc, CredentialService credentials, AgentService agents, AgentFunds funds,
-            SettlementQueue settlements, AuditLog audit, Clock clock, JsonMapper json, ApplicationEventPublisher events) {
+            SettlementQueue settlements, AuditLog audit, Clock clock, JsonMapper json, ApplicationEventPublisher events,
+            TransactionTemplate tx) {
         this.jdbc = jdbc;
         this.credentials = credentials;
         this.agents = agents;
@@ -77,14 +80,19 @@ public class AuthorizationService {
         this.clock = clock;
         this.json = json;
         this.events = events;
+        this.tx = tx;
     }
 
     /** Holds a spend for the calling agent credential, or declines it with the exact reason. */
     @Transactional
-    public PreAuthorizeResult preAuthorize(Caller caller, PreAuthorization request) {
+    public PreAuthorizeResult preAuthorize(Caller caller, PreAuthorization request, Optional<AgentFunds.OnchainRead> onchain) {
         Instant now = clock.instant();
         String agentId = caller.agentId();
         Credential credential = credentials.lockForAuthorization(caller.credentialId());
+        // The agent's funds row is locked (and a fresh balance written) after the credential and
+        // before daily_spend: the one lock order every ledger transaction follows (see AgentFunds).
+        funds.lock(agentId);
+        funds.apply(onchain);
         Agent agent = agents.find(agentId).orElseThrow();
         Money amount = request.amount();
 
@@ -191,6 +199,7 @@ public class AuthorizationService {
             return new ExceedsAuthorization(a);
         }
         Instant now = clock.instant();
+        funds.settle(a.agentId(), a.amount(), settled);
         requireOne(jdbc.sql("""
                 UPDATE daily_spend SET held_micros = held_micros - :held, settled_micros = settled_micros + :settled
                 WHERE credential_id = :credentialId AND day = :day AND held_micros >= :held
@@ -200,7 +209,6 @@ public class AuthorizationService {
                 .param("credentialId", a.credentialId())
                 .param("day", Date.valueOf(a.day()))
                 .update(), "daily settle", a.id());
-        funds.settle(a.agentId(), a.amount(), settled);
         Agent agent = agents.find(a.agentId()).orElseThrow();
         String settlementId = settlements.enqueue(a.agentId(), agent.walletAddress(), a.merchant(), a.id(), settled, now);
         requireOne(jdbc.sql("""
@@ -273,24 +281,39 @@ public class AuthorizationService {
 
     /**
      * Expires up to {@code limit} holds whose time has come and releases them; returns how many.
-     * Rows another instance is already handling are skipped, so sweepers never collide.
+     * Each hold is expired in its own short transaction, so the sweep never holds the audit log's
+     * head while it locks another agent's rows; rows another instance is handling are skipped.
      */
-    @Transactional
     public int expireDue(int limit) {
         Instant now = clock.instant();
-        List<Authorization> due = jdbc.sql("""
-                SELECT * FROM authorizations
+        List<String> due = jdbc.sql("""
+                SELECT id FROM authorizations
                 WHERE status IN ('authorized', 'pending_approval') AND expires_at <= :now
-                ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED
+                ORDER BY expires_at LIMIT :limit
                 """)
                 .param("now", Timestamp.from(now))
                 .param("limit", limit)
-                .query(this::map)
+                .query(String.class)
                 .list();
-        for (Authorization a : due) {
-            close(a, Authorization.Status.EXPIRED, null, null, null, "authorization.expired");
+        int expired = 0;
+        for (String id : due) {
+            Boolean done = tx.execute(s -> jdbc.sql("""
+                    SELECT * FROM authorizations
+                    WHERE id = :id AND status IN ('authorized', 'pending_approval') AND expires_at <= :now
+                    FOR UPDATE SKIP LOCKED
+                    """)
+                    .param("id", id)
+                    .param("now", Timestamp.from(now))
+                    .query(this::map)
+                    .optional()
+                    .map(a -> {
+                        close(a, Authorization.Status.EXPIRED, null, null, null, "authorization.expired");
+                        return true;
+                    })
+                    .orElse(false));
+            expired += Boolean.TRUE.equals(done) ? 1 : 0;
         }
-        return due.size();
+        return expired;
     }
 
     public Optional<Authorization> find(String id) {
@@ -340,8 +363,8 @@ public class AuthorizationService {
     /** Ends an open hold without paying: releases its daily budget and funds, records why. */
     private void close(Authorization a, Authorization.Status to, String timestampColumn, String reason, Caller actor,
             String auditType) {
-        releaseDaily(a.credentialId(), a.day(), a.amount());
         funds.release(a.agentId(), a.amount());
+        releaseDaily(a.credentialId(), a.day(), a.amount());
         Instant now = clock.instant();
         String set = timestampColumn == null ? "" : ", " + timestampColumn + " = :now";
         requireOne(jdbc.sql("UPDATE authorizations SET status = :to, decline_reason = :reason, decline_code = :code" + set

@@ -117,6 +117,8 @@ public class SettlementLandings {
                         rs.getString(6), rs.getString(7)})
                 .list();
         java.util.Set<String> transactions = new java.util.LinkedHashSet<>();
+        // Rows first, audit last: the audit head is a global lock and is taken only at the end.
+        List<Object[]> audits = new java.util.ArrayList<>();
         for (Object[] s : orphaned) {
             transactions.add((String) s[5]);
             if (!"submitted".equals(s[3])) {
@@ -131,6 +133,9 @@ public class SettlementLandings {
                         block_hash = NULL, log_index = NULL, confirmed_at = NULL, finalized_at = NULL
                     WHERE id = :id
                     """).param("id", s[0]).update();
+            audits.add(s);
+        }
+        for (Object[] s : audits) {
             audit.append("settlement.reorged", null, (String) s[1], (String) s[0],
                     Map.of("was", s[3], "block_number", s[4], "ancestor", ancestor));
         }

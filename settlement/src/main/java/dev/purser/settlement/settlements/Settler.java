@@ -376,10 +376,13 @@ class Settler extends LeaderLoop {
                 }
             }
             tx.executeWithoutResult(st -> {
+                List<Runnable> audits = new java.util.ArrayList<>();
                 for (Settlement s : members) {
-                    apply(s, executed ? outcomes.get(s.id()) : new ItemOutcome.Retry("the batch transaction ended "
-                            + t.status() + " without executing"));
+                    audits.add(apply(s, executed ? outcomes.get(s.id()) : new ItemOutcome.Retry("the batch transaction ended "
+                            + t.status() + " without executing")));
                 }
+                // Rows first, audit last: the audit head is a global lock, taken only at the end.
+                audits.forEach(Runnable::run);
                 jdbc.sql("""
                         UPDATE settlement_batches SET status = 'resolved', outcome = :outcome, tx_hash = :txHash, resolved_at = :now
                         WHERE id = :id
@@ -448,8 +451,9 @@ class Settler extends LeaderLoop {
         return new ItemOutcome.Failed(reason);
     }
 
-    private void apply(Settlement s, ItemOutcome outcome) {
-        switch (outcome) {
+    /** Applies one item's outcome to its settlement row; returns the audit append to run last. */
+    private Runnable apply(Settlement s, ItemOutcome outcome) {
+        return switch (outcome) {
             case ItemOutcome.Landed l -> {
                 jdbc.sql("""
                         UPDATE settlements SET tx_hash = :txHash, block_number = :block, block_hash = :blockHash,
@@ -462,7 +466,7 @@ class Settler extends LeaderLoop {
                         .param("logIndex", l.landing().transferLogIndex())
                         .param("id", s.id())
                         .update();
-                audit.append("settlement.landed", null, s.agentId(), s.id(), Map.of("tx_hash", l.landing().txHash(),
+                yield () -> audit.append("settlement.landed", null, s.agentId(), s.id(), Map.of("tx_hash", l.landing().txHash(),
                         "block_number", l.landing().blockNumber(), "log_index", l.landing().transferLogIndex()));
             }
             case ItemOutcome.Retry r -> requeue(s, r.reason(), false);
@@ -475,17 +479,17 @@ class Settler extends LeaderLoop {
                         .param("reason", f.reason())
                         .param("id", s.id())
                         .update();
-                audit.append("settlement.failed", null, s.agentId(), s.id(), Map.of("reason", f.reason()));
+                yield () -> audit.append("settlement.failed", null, s.agentId(), s.id(), Map.of("reason", f.reason()));
             }
-        }
+        };
     }
 
-    private void requeue(Settlement s, String reason, boolean resign) {
+    private Runnable requeue(Settlement s, String reason, boolean resign) {
         jdbc.sql("UPDATE settlements SET status = 'queued', batch_id = NULL" + (resign ? ", signature = NULL, valid_before = NULL" : "")
                         + " WHERE id = :id AND status = 'submitted'")
                 .param("id", s.id())
                 .update();
-        audit.append("settlement.requeued", null, s.agentId(), s.id(), Map.of("reason", reason));
+        return () -> audit.append("settlement.requeued", null, s.agentId(), s.id(), Map.of("reason", reason));
     }
 
     /**

@@ -14,7 +14,9 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class DataSourceConfiguration {
 
-    private static final int POOL_SIZE_MAX = 20;
+    // Requests on one hot credential queue on its row lock while holding a connection: the pool is
+    // sized for that, and a request that still cannot get one in time gets a 503, not a hang.
+    private static final int POOL_SIZE_MAX = 50;
 
     @Bean(destroyMethod = "close")
     EmbeddedPostgresHolder embeddedPostgres(PurserProperties properties) {
@@ -34,7 +36,8 @@ class DataSourceConfiguration {
         HikariConfig config = new HikariConfig();
         config.setPoolName("purser");
         config.setMaximumPoolSize(POOL_SIZE_MAX);
-        config.setConnectionTimeout(5_000);
+        config.setMinimumIdle(5);
+        config.setConnectionTimeout(10_000);
         EmbeddedPostgresServer server = embedded.getObject().server();
         if (server == null) {
             config.setJdbcUrl(properties.db().url());

@@ -62,8 +62,7 @@ class AuthorizationsController {
                 body.optionalFlatStringMap("metadata", 20, 100, 500).orElse(null),
                 Duration.ofSeconds(body.optionalInteger("expires_in", 60, 604_800)
                         .orElse(PreAuthorization.EXPIRES_IN_DEFAULT.toSeconds())));
-        funds.refreshOnchainIfStale(agentId);
-        return switch (authorizations.preAuthorize(caller, request)) {
+        return switch (authorizations.preAuthorize(caller, request, funds.readOnchainIfStale(agentId))) {
             case Outcomes.Held held -> ResponseEntity.status(HttpStatus.CREATED).body(Envelope.of(view(held.authorization())));
             case Outcomes.Declined d -> throw new ApiException(402, d.code().code(), d.message(), d.details());
         };
