@@ -79,10 +79,17 @@ public abstract class PurserTestBase {
         return api;
     }
 
-    /** Waits until the service has its contracts (deployed in the background at start). */
+    /**
+     * Waits until the service has its contracts and has finished funding its treasury (both done
+     * in the background at start, from Ganache's account 0, which mintOnChain uses too).
+     */
     protected String tokenAddress() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> Http.get(api().baseUrl() + "/actuator/health").body().contains("batch_settler"));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Api.Response t = api().get("/v1/treasury", ADMIN);
+            return t.status() == 200 && t.body().contains("\"usdc_balance\":\"") && !t.body().contains("\"usdc_balance\":\"0\"");
+        });
         String health = Http.get(api().baseUrl() + "/actuator/health").body();
         return com.jayway.jsonpath.JsonPath.read(health, "$.components.chain.details.token");
     }
