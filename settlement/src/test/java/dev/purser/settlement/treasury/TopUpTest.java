@@ -71,6 +71,22 @@ class TopUpTest extends PurserTestBase {
     }
 
     @Test
+    void aTreasuryTooPoorForTheTopUpSendsNothingAuditsItAndWarnsInHealth() {
+        tokenAddress();
+        Agent agent = createAgent("unfundable");
+        // The local treasury holds 10,000,000 USDC: a 20,000,000 top-up cannot be paid.
+        Api.Response put = api().send("PUT", "/v1/agents/" + agent.id() + "/top-up", ADMIN,
+                "{\"threshold\":\"5\",\"amount\":\"20000000\",\"daily_max\":\"20000000\"}", null);
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
+                "SELECT count(*) FROM audit_events WHERE type = 'treasury.insufficient' AND agent_id = :a")
+                .param("a", agent.id()).query(Long.class).single() >= 1);
+        assertThat(api().get("/actuator/health", null).string("$.components.treasury.status")).isEqualTo("WARNING");
+        assertThat(fundingsSent(agent.id())).isZero();
+        assertThat(api().delete("/v1/agents/" + agent.id() + "/top-up", ADMIN).status()).isEqualTo(200);
+    }
+
+    @Test
     void aDailyMaximumBelowTheAmountIsRefused() {
         Agent agent = createAgent("bad-rule");
         Api.Response r = api().send("PUT", "/v1/agents/" + agent.id() + "/top-up", ADMIN,
