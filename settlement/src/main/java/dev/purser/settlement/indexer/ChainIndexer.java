@@ -148,7 +148,14 @@ class ChainIndexer extends LeaderLoop {
         EthBlock.Block endBefore = block(to);
         EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
                 DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), List.of(deployed.token(), deployed.batchSettler()));
-        EthLog result = web3j.ethGetLogs(filter).send();
+        EthLog result;
+        try {
+            result = web3j.ethGetLogs(filter).send();
+        } catch (IOException timeoutOrTransport) {
+            // A range too large can also show as a timeout rather than an error answer: shrink too.
+            result = new EthLog();
+            result.setError(new org.web3j.protocol.core.Response.Error(-1, String.valueOf(timeoutOrTransport.getMessage())));
+        }
         if (result.hasError()) {
             if (cursor.rangeSize() > RANGE_MIN) {
                 Cursor smaller = new Cursor(from, Math.max(RANGE_MIN, cursor.rangeSize() / 2));
@@ -286,7 +293,9 @@ class ChainIndexer extends LeaderLoop {
     /** pending → confirmed at the configured depth → finalized at the node's finalized block. */
     private void advanceStatuses(long head) throws IOException {
         long confirmedUpTo = head - Math.max(chain.confirmations(), 1) + 1;
-        long finalizedUpTo = finalizedBlock(head);
+        // Never final before confirmed: a node whose finalized tag is its head (Ganache) would
+        // otherwise finalize at depth 1 whatever the configured confirmations.
+        long finalizedUpTo = Math.min(finalizedBlock(head), confirmedUpTo);
         jdbc.sql("""
                 UPDATE chain_events SET status = CASE WHEN block_number <= :finalized THEN 'finalized' ELSE 'confirmed' END
                 WHERE chain_id = :c AND status IN ('pending', 'confirmed')
@@ -317,7 +326,7 @@ class ChainIndexer extends LeaderLoop {
                 SELECT tx_hash, log_index, event, args->>'authorizer', args->>'nonce' FROM chain_events
                 WHERE chain_id = :c AND settlement_id IS NULL AND status <> 'removed'
                   AND event IN ('Transfer', 'AuthorizationUsed') AND indexed_at > :recent
-                ORDER BY block_number LIMIT 1000
+                ORDER BY block_number, log_index LIMIT 1000
                 """)
                 .param("c", chain.chainId())
                 .param("recent", Timestamp.from(clock.instant().minus(java.time.Duration.ofHours(1))))
@@ -325,13 +334,31 @@ class ChainIndexer extends LeaderLoop {
                 .list();
         for (Object[] e : unlinked) {
             Optional<String> settlement = "Transfer".equals(e[2])
-                    ? landings.atLanding((String) e[0], (Integer) e[1])
+                    ? landings.atLanding((String) e[0], (Integer) e[1]).or(() -> precededByOurAuthorization((String) e[0], (Integer) e[1]))
                     : landings.byNonce((String) e[3], (String) e[4]);
             settlement.ifPresent(id -> jdbc.sql("""
                     UPDATE chain_events SET settlement_id = :id WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx
                     """)
                     .param("id", id).param("c", chain.chainId()).param("tx", e[0]).param("idx", e[1]).update());
         }
+    }
+
+    /**
+     * FiatToken logs AuthorizationUsed and then the Transfer it authorizes: a Transfer right after
+     * an AuthorizationUsed linked to a settlement is that settlement's, whatever log index the
+     * settler read from the receipt (Ganache numbers receipt logs per transaction, not per block).
+     * The settlement then takes the block-level index, the one eth_getLogs and the spec use.
+     */
+    private Optional<String> precededByOurAuthorization(String txHash, int logIndex) {
+        Optional<String> id = jdbc.sql("""
+                SELECT settlement_id FROM chain_events
+                WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx AND event = 'AuthorizationUsed' AND settlement_id IS NOT NULL
+                """)
+                .param("c", chain.chainId()).param("tx", txHash).param("idx", logIndex - 1)
+                .query(String.class).optional();
+        id.ifPresent(s -> jdbc.sql("UPDATE settlements SET log_index = :idx WHERE id = :id AND tx_hash = :tx")
+                .param("idx", logIndex).param("id", s).param("tx", txHash).update());
+        return id;
     }
 
     /**

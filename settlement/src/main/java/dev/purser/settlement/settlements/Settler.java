@@ -157,6 +157,8 @@ class Settler extends LeaderLoop {
     }
 
     private void closeSender() {
+        // Batches this sender had not stored yet are sent again by the next one.
+        sentThisRun.clear();
         if (sender != null) {
             sender.close();
             sender = null;
