@@ -86,10 +86,13 @@ public abstract class PurserTestBase {
     protected String tokenAddress() {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> Http.get(api().baseUrl() + "/actuator/health").body().contains("batch_settler"));
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            Api.Response t = api().get("/v1/treasury", ADMIN);
-            return t.status() == 200 && t.body().contains("\"usdc_balance\":\"") && !t.body().contains("\"usdc_balance\":\"0\"");
-        });
+        String token = com.jayway.jsonpath.JsonPath.read(Http.get(api().baseUrl() + "/actuator/health").body(),
+                "$.components.chain.details.token");
+        String treasury = api().get("/v1/treasury", ADMIN).string("$.data.address");
+        // Read the chain's latest block, not the service: its balances lag by the confirmation depth.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                TestUSDC.load(token, chain().web3j(), new org.web3j.tx.ReadonlyTransactionManager(chain().web3j(), treasury),
+                        new org.web3j.tx.gas.DefaultGasProvider()).balanceOf(treasury).send().signum() > 0);
         String health = Http.get(api().baseUrl() + "/actuator/health").body();
         return com.jayway.jsonpath.JsonPath.read(health, "$.components.chain.details.token");
     }
