@@ -33,26 +33,7 @@ fi
 # The benchmark runs in its own process group (job control on), so that stopping the group also
 # stops the Ganache and PostgreSQL it started, even if the JVM itself were killed without running
 # its hooks.
-set -m
-"$JAVA_HOME/bin/java" \
+purser_run_group "$JAVA_HOME/bin/java" \
   -cp "settlement/target/test-classes:settlement/target/classes:$(cat "$classpath_file")" \
   -Dpurser.contracts.dir="$top/contracts" \
-  dev.purser.settlement.bench.IndexerBenchmark "$@" &
-bench_pid=$!
-set +m
-
-stop_bench() {
-  if kill -0 -- "-$bench_pid" 2>/dev/null; then
-    kill -TERM -- "-$bench_pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do
-      kill -0 -- "-$bench_pid" 2>/dev/null || return 0
-      sleep 0.5
-    done
-    kill -KILL -- "-$bench_pid" 2>/dev/null || true
-  fi
-}
-trap stop_bench EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait "$bench_pid"
+  dev.purser.settlement.bench.IndexerBenchmark "$@"

@@ -26,26 +26,7 @@ fi
 # The benchmark runs in its own process group (job control on), so that stopping the group also
 # stops the Ganache, PostgreSQL and Purser children it started, even if its JVM were killed
 # without running its hooks. It works inside settlement/ so its data lands in settlement/target.
-set -m
-(cd settlement && exec "$JAVA_HOME/bin/java" \
+purser_run_group (cd settlement && exec "$JAVA_HOME/bin/java" \
   -cp "$top/settlement/target/test-classes:$top/settlement/target/classes:$(cat "$classpath_file")" \
   -Dpurser.contracts.dir="$top/contracts" \
-  dev.purser.settlement.bench.SettlementBenchmark "$@") &
-bench_pid=$!
-set +m
-
-stop_bench() {
-  if kill -0 -- "-$bench_pid" 2>/dev/null; then
-    kill -TERM -- "-$bench_pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do
-      kill -0 -- "-$bench_pid" 2>/dev/null || return 0
-      sleep 0.5
-    done
-    kill -KILL -- "-$bench_pid" 2>/dev/null || true
-  fi
-}
-trap stop_bench EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait "$bench_pid"
+  dev.purser.settlement.bench.SettlementBenchmark "$@")

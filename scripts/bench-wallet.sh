@@ -7,7 +7,8 @@
 #   scripts/bench-wallet.sh [--sign-seconds=5] [--sends=1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. scripts/lib.sh
+purser_select_jdk
 
 top=$PWD
 bench_class=wallet/target/test-classes/dev/purser/wallet/bench/WalletBenchmark.class
@@ -22,27 +23,8 @@ fi
 
 # The benchmark runs in its own process group (job control on), so that stopping the group also
 # stops the Ganache it started, even if the JVM itself were killed without running its hooks.
-set -m
-"$JAVA_HOME/bin/java" \
+purser_run_group "$JAVA_HOME/bin/java" \
   -cp "wallet/target/test-classes:wallet/target/classes:$(cat "$classpath_file")" \
   -Dpurser.contracts.dir="$top/contracts" \
   -Dlogback.configurationFile="$top/wallet/target/test-classes/logback-test.xml" \
-  dev.purser.wallet.bench.WalletBenchmark "$@" &
-bench_pid=$!
-set +m
-
-stop_bench() {
-  if kill -0 -- "-$bench_pid" 2>/dev/null; then
-    kill -TERM -- "-$bench_pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do
-      kill -0 -- "-$bench_pid" 2>/dev/null || return 0
-      sleep 0.5
-    done
-    kill -KILL -- "-$bench_pid" 2>/dev/null || true
-  fi
-}
-trap stop_bench EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-wait "$bench_pid"
+  dev.purser.wallet.bench.WalletBenchmark "$@"

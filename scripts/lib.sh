@@ -37,3 +37,27 @@ purser_require_node() {
     return 1
   fi
 }
+
+# Runs a command in its own process group and waits for it; on exit, Ctrl-C or TERM the whole
+# group is stopped (TERM, then KILL after 10 s), so whatever it started (a Ganache) stops too.
+purser_run_group() {
+  set -m
+  "$@" &
+  purser_group_pid=$!
+  set +m
+  trap purser_stop_group EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  wait "$purser_group_pid"
+}
+
+purser_stop_group() {
+  if kill -0 -- "-$purser_group_pid" 2>/dev/null; then
+    kill -TERM -- "-$purser_group_pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+      kill -0 -- "-$purser_group_pid" 2>/dev/null || return 0
+      sleep 0.5
+    done
+    kill -KILL -- "-$purser_group_pid" 2>/dev/null || true
+  fi
+}
