@@ -101,10 +101,16 @@ public class AgentFunds {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Money> tryHold(String agentId, Money amount) {
-        int updated = jdbc.sql("""
-                UPDATE agent_funds SET held_micros = held_micros + :amount
-                WHERE agent_id = :id AND onchain_micros - held_micros - pending_settlement_micros >= :amount
-                """)
+        return takeIfAvailable(agentId, amount, "held_micros");
+    }
+
+    /**
+     * Adds {@code amount} to one of the columns that count against the wallet, in the one
+     * statement that checks the wallet covers it. Empty when taken, else what is available.
+     */
+    private Optional<Money> takeIfAvailable(String agentId, Money amount, String column) {
+        int updated = jdbc.sql("UPDATE agent_funds SET " + column + " = " + column + " + :amount"
+                        + " WHERE agent_id = :id AND onchain_micros - held_micros - pending_settlement_micros >= :amount")
                 .param("amount", amount.micros())
                 .param("id", agentId)
                 .update();
@@ -171,14 +177,7 @@ public class AgentFunds {
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Money> tryReserveWithdrawal(String agentId, Money amount) {
-        int updated = jdbc.sql("""
-                UPDATE agent_funds SET pending_settlement_micros = pending_settlement_micros + :amount
-                WHERE agent_id = :id AND onchain_micros - held_micros - pending_settlement_micros >= :amount
-                """)
-                .param("amount", amount.micros())
-                .param("id", agentId)
-                .update();
-        return updated == 1 ? Optional.empty() : Optional.of(balance(agentId).available());
+        return takeIfAvailable(agentId, amount, "pending_settlement_micros");
     }
 
     /** Money arrived in the wallet (a funding confirmed): read the balance from the chain next time. */
