@@ -1,14 +1,14 @@
 package dev.purser.settlement.agents;
 
-import dev.purser.settlement.chain.TokenBalances;
 import dev.purser.settlement.common.Money;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import org.springframework.beans.factory.annotation.Value;
+import java.util.TreeMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -17,82 +17,26 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * The funds bound of every agent: held + pending_settlement ≤ onchain, kept by conditional
  * UPDATEs in the caller's transaction. Lock order, everywhere: a credential row (pre-authorize
- * only), then the agent's agent_funds row, then daily_spend, then the audit log's head. The on-chain balance is read from the chain and cached for
- * a short time; a chain that cannot be read leaves the last known balance in force.
+ * only), then the agent's agent_funds row, then daily_spend, then the audit log's head.
+ *
+ * <p>{@code onchain} is the wallet's balance as the index knows it: the sum of its confirmed
+ * Transfers, applied once each by the indexer ({@link #applyIndexedTransfers}) and taken back out
+ * by a reorg. The indexer cross-checks it against balanceOf at the block the index is complete
+ * to ({@link #recordChainBalance}). Nothing on the request path reads the chain.
  */
 @Component
 public class AgentFunds {
 
     private final JdbcClient jdbc;
-    private final TokenBalances balances;
-    private final Clock clock;
-    /** How long an on-chain balance read is trusted before it is read again. */
-    private final Duration onchainCache;
 
-    AgentFunds(JdbcClient jdbc, TokenBalances balances, Clock clock,
-            @Value("${purser.ledger.onchain-balance-cache:PT5S}") Duration onchainCache) {
+    AgentFunds(JdbcClient jdbc) {
         this.jdbc = jdbc;
-        this.balances = balances;
-        this.clock = clock;
-        this.onchainCache = onchainCache;
-    }
-
-    /** A balance read from the chain, to be written only if the ledger has not moved it since. */
-    public record OnchainRead(String agentId, long micros, long version, Instant readAt) {}
-
-    /**
-     * Reads the wallet's balance from the chain when the cached one is older than the configured
-     * cache time, without writing or locking anything: the caller applies it with
-     * {@link #apply} at the right point of its lock order.
-     */
-    public Optional<OnchainRead> readOnchainIfStale(String agentId) {
-        Instant now = clock.instant();
-        var row = jdbc.sql("""
-                SELECT a.wallet_address, f.onchain_read_at, f.version
-                FROM agents a JOIN agent_funds f ON f.agent_id = a.id WHERE a.id = :id
-                """)
-                .param("id", agentId)
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2), rs.getLong(3)})
-                .optional();
-        if (row.isEmpty()) {
-            return Optional.empty();
-        }
-        Timestamp readAt = (Timestamp) row.get()[1];
-        if (readAt != null && readAt.toInstant().plus(onchainCache).isAfter(now)) {
-            return Optional.empty();
-        }
-        return balances.balanceOf((String) row.get()[0])
-                .map(b -> new OnchainRead(agentId, clampToLong(b), (Long) row.get()[2], now));
-    }
-
-    /**
-     * Writes a balance read, unless the ledger moved the balance itself (a confirmation, a reorg)
-     * since the read began: then the read is older than the ledger and is dropped.
-     */
-    public void apply(Optional<OnchainRead> read) {
-        read.ifPresent(r -> jdbc.sql("""
-                UPDATE agent_funds SET onchain_micros = :b, onchain_read_at = :at WHERE agent_id = :id AND version = :version
-                """)
-                .param("b", r.micros())
-                .param("at", Timestamp.from(r.readAt()))
-                .param("id", r.agentId())
-                .param("version", r.version())
-                .update());
     }
 
     /** Locks the agent's funds row until the caller's transaction ends (to keep the lock order). */
     @Transactional(propagation = Propagation.MANDATORY)
     public void lock(String agentId) {
         jdbc.sql("SELECT 1 FROM agent_funds WHERE agent_id = :id FOR UPDATE").param("id", agentId).query(Integer.class).single();
-    }
-
-    /** Reads and applies at once: for callers outside any ledger transaction (reads, top-up, withdraw). */
-    public void refreshOnchainIfStale(String agentId) {
-        apply(readOnchainIfStale(agentId));
-    }
-
-    private static long clampToLong(BigInteger b) {
-        return b.min(BigInteger.valueOf(Money.MAX.micros())).longValueExact();
     }
 
     /**
@@ -141,15 +85,14 @@ public class AgentFunds {
     }
 
     /**
-     * A settlement of {@code amount} is confirmed on-chain: it stops being pending and the wallet's
-     * balance is known to have dropped by it, in one statement so that available never jumps.
+     * A settlement of {@code amount} is confirmed on-chain: it stops being pending. The indexer has
+     * already taken its Transfer out of the balance (in this transaction or an earlier one), so
+     * available never jumps up in between: at worst it counts the amount twice for a moment.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void settlementConfirmed(String agentId, Money amount) {
         requireOne(jdbc.sql("""
-                UPDATE agent_funds
-                SET pending_settlement_micros = pending_settlement_micros - :amount,
-                    onchain_micros = GREATEST(onchain_micros - :amount, 0), version = version + 1
+                UPDATE agent_funds SET pending_settlement_micros = pending_settlement_micros - :amount
                 WHERE agent_id = :id AND pending_settlement_micros >= :amount
                 """)
                 .param("amount", amount.micros())
@@ -157,13 +100,14 @@ public class AgentFunds {
                 .update(), "confirm", agentId);
     }
 
-    /** A confirmed settlement was orphaned by a reorg: it is pending again and the money is back. */
+    /**
+     * A confirmed settlement was orphaned by a reorg: it is pending again (the indexer gives its
+     * Transfer back to the balance in the same transaction).
+     */
     @Transactional(propagation = Propagation.MANDATORY)
     public void settlementUnconfirmed(String agentId, Money amount) {
         requireOne(jdbc.sql("""
-                UPDATE agent_funds
-                SET pending_settlement_micros = pending_settlement_micros + :amount,
-                    onchain_micros = onchain_micros + :amount, version = version + 1
+                UPDATE agent_funds SET pending_settlement_micros = pending_settlement_micros + :amount
                 WHERE agent_id = :id
                 """)
                 .param("amount", amount.micros())
@@ -180,12 +124,70 @@ public class AgentFunds {
         return takeIfAvailable(agentId, amount, "pending_settlement_micros");
     }
 
-    /** Money arrived in the wallet (a funding confirmed): read the balance from the chain next time. */
+    /**
+     * Adds confirmed Transfers (or, negated, takes orphaned ones back) to the balances of the
+     * agents they touch: {@code deltas} maps agent id to micro-USDC in minus out. Rows are locked
+     * in id order, so two callers never wait on each other in a cycle.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
-    public void depositConfirmed(String agentId) {
-        jdbc.sql("UPDATE agent_funds SET onchain_read_at = NULL, version = version + 1 WHERE agent_id = :id")
+    public void applyIndexedTransfers(Map<String, BigInteger> deltas) {
+        new TreeMap<>(deltas).forEach((agentId, delta) -> {
+            if (delta.signum() != 0) {
+                jdbc.sql("""
+                        UPDATE agent_funds
+                        SET indexed_micros = indexed_micros + :delta,
+                            onchain_micros = LEAST(GREATEST(indexed_micros + :delta, 0), :max)
+                        WHERE agent_id = :id
+                        """)
+                        .param("delta", new BigDecimal(delta))
+                        .param("max", Money.MAX.micros())
+                        .param("id", agentId)
+                        .update();
+            }
+        });
+    }
+
+    /** The agents whose balance was cross-checked longest ago (never first). */
+    public List<String> leastRecentlyChecked(int limit) {
+        return jdbc.sql("SELECT agent_id FROM agent_funds ORDER BY balance_checked_at NULLS FIRST, agent_id LIMIT :n")
+                .param("n", limit)
+                .query(String.class)
+                .list();
+    }
+
+    /** The indexed balance of an agent in exact micro-USDC (negative if the index missed a deposit). */
+    public BigInteger indexedBalance(String agentId) {
+        return jdbc.sql("SELECT indexed_micros FROM agent_funds WHERE agent_id = :id").param("id", agentId)
+                .query(BigDecimal.class).single().toBigIntegerExact();
+    }
+
+    /**
+     * Records balanceOf at {@code block} for an agent whose indexed balance is {@code indexed} at that
+     * block. Returns true when this turns the agent's state from matching to mismatching (the
+     * caller reports each mismatch once).
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean recordChainBalance(String agentId, BigInteger chain, long block, BigInteger indexed, Instant at) {
+        boolean mismatch = !chain.equals(indexed);
+        Optional<Boolean> before = jdbc.sql("SELECT balance_mismatch FROM agent_funds WHERE agent_id = :id FOR UPDATE")
+                .param("id", agentId)
+                .query(Boolean.class)
+                .optional();
+        if (before.isEmpty()) {
+            return false;
+        }
+        jdbc.sql("""
+                UPDATE agent_funds SET chain_balance_micros = :chain, chain_balance_block = :block,
+                    balance_checked_at = :at, balance_mismatch = :mismatch
+                WHERE agent_id = :id
+                """)
+                .param("chain", new BigDecimal(chain))
+                .param("block", block)
+                .param("at", Timestamp.from(at))
+                .param("mismatch", mismatch)
                 .param("id", agentId)
                 .update();
+        return mismatch && !before.get();
     }
 
     public Balance balance(String agentId) {

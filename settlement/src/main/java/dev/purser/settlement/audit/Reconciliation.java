@@ -1,5 +1,6 @@
 package dev.purser.settlement.audit;
 
+import dev.purser.settlement.common.Money;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Timestamp;
@@ -24,7 +25,8 @@ import org.springframework.transaction.annotation.Transactional;
  *       Transfer of its token from its agent wallet to its merchant for exactly its amount, and
  *       the same transaction has the token's AuthorizationUsed(from, nonce);
  *   <li>each non-removed Transfer out of an agent wallet is a settlement's transfer;
- *   <li>per agent, deposits minus payments as indexed equal the last on-chain balance read.
+ *   <li>per agent, the balance the ledger uses equals its applied indexed Transfers, and the
+ *       indexer's last cross-check found it equal to balanceOf.
  * </ul>
  *
  * <p>Bounded: the newest {@link #MAX_SETTLEMENTS} settlements and {@link #MAX_AGENTS} agents are
@@ -129,8 +131,8 @@ public class Reconciliation {
                         BigInteger amount = BigInteger.valueOf(rs.getLong("amount_micros"));
                         if (!amount.equals(value)) {
                             mismatches.add("transfer_mismatch", "settlement_id", id, "tx_hash", txHash, "log_index", logIndex,
-                                    "field", "value", "expected", usdc(amount), "actual",
-                                    value == null ? rs.getString("t_value") : usdc(value));
+                                    "field", "value", "expected", Money.format(amount), "actual",
+                                    value == null ? rs.getString("t_value") : Money.format(value));
                         }
                     }
                     if (!rs.getBoolean("used")) {
@@ -170,13 +172,16 @@ public class Reconciliation {
                             "chain_id", rs.getLong("chain_id"), "tx_hash", rs.getString("tx_hash"),
                             "log_index", rs.getInt("log_index"), "block_number", rs.getLong("block_number"),
                             "status", rs.getString("status"), "from", rs.getString("from_address"),
-                            "to", rs.getString("to_address"), "amount", value == null ? rs.getString("value") : usdc(value));
+                            "to", rs.getString("to_address"), "amount", value == null ? rs.getString("value") : Money.format(value));
                 });
     }
 
     /**
-     * Per agent: deposits minus payments among confirmed and finalized indexed transfers, against
-     * {@code agent_funds.onchain_micros}. Returns {checked, not comparable}.
+     * Per agent, two comparisons. The ledger's balance (the sum the indexer keeps in agent_funds)
+     * against the sum of the confirmed Transfers in chain_events that it says it applied: they are
+     * written in one transaction, so in this snapshot they must be equal. And the indexer's last
+     * cross-check of that balance against the token's balanceOf at a block. Returns {checked
+     * against both, not cross-checked against the chain yet}.
      */
     private int[] checkBalances(Mismatches mismatches) {
         int[] counts = new int[2];
@@ -186,28 +191,20 @@ public class Reconciliation {
                     ORDER BY created_at DESC, id DESC
                     LIMIT :max
                 )
-                SELECT a.id, a.wallet_address, f.onchain_micros, f.onchain_read_at,
-                       COALESCE(sum(CASE WHEN lower(e.args->>'to') = a.w AND e.status IN ('confirmed', 'finalized')
-                                              AND e.args->>'value' ~ '^[0-9]{1,78}$'
-                                         THEN (e.args->>'value')::numeric ELSE 0 END), 0) AS in_micros,
-                       COALESCE(sum(CASE WHEN lower(e.args->>'from') = a.w AND e.status IN ('confirmed', 'finalized')
-                                              AND e.args->>'value' ~ '^[0-9]{1,78}$'
-                                         THEN (e.args->>'value')::numeric ELSE 0 END), 0) AS out_micros,
+                SELECT a.id, a.wallet_address, f.indexed_micros, f.chain_balance_micros, f.chain_balance_block,
+                       f.balance_checked_at, f.balance_mismatch,
+                       COALESCE(sum(CASE WHEN lower(e.args->>'to') = a.w AND e.args->>'value' ~ '^[0-9]{1,78}$'
+                                         THEN (e.args->>'value')::numeric ELSE 0 END), 0)
+                     - COALESCE(sum(CASE WHEN lower(e.args->>'from') = a.w AND e.args->>'value' ~ '^[0-9]{1,78}$'
+                                         THEN (e.args->>'value')::numeric ELSE 0 END), 0) AS events_micros,
                        count(e.tx_hash) FILTER (WHERE e.args->>'value' IS NULL OR e.args->>'value' !~ '^[0-9]{1,78}$')
-                           AS malformed,
-                       count(e.tx_hash) FILTER (WHERE e.status = 'pending') AS pending,
-                       max(e.indexed_at) FILTER (WHERE lower(e.args->>'to') = a.w) AS last_deposit_indexed_at,
-                       EXISTS (SELECT 1 FROM settlements s
-                               LEFT JOIN indexer_cursor c ON c.chain_id = s.chain_id
-                               WHERE s.agent_id = a.id
-                                 AND (s.status = 'submitted'
-                                      OR (s.tx_hash IS NOT NULL AND (c.next_block IS NULL OR s.block_number >= c.next_block))))
-                           AS settlement_in_flight
+                           AS malformed
                 FROM a
                 JOIN agent_funds f ON f.agent_id = a.id
                 LEFT JOIN chain_events e
-                       ON e.event = 'Transfer' AND e.status <> 'removed' AND e.addresses @> ARRAY[a.w]
-                GROUP BY a.id, a.wallet_address, a.w, f.onchain_micros, f.onchain_read_at
+                       ON e.event = 'Transfer' AND e.balance_applied AND e.addresses @> ARRAY[a.w]
+                GROUP BY a.id, a.wallet_address, f.indexed_micros, f.chain_balance_micros, f.chain_balance_block,
+                         f.balance_checked_at, f.balance_mismatch
                 ORDER BY a.id
                 """)
                 .param("max", MAX_AGENTS)
@@ -218,27 +215,24 @@ public class Reconciliation {
                         mismatches.add("malformed_chain_event", "agent_id", agentId, "transfers", malformed,
                                 "detail", "Transfer events whose value is not a decimal amount of micro-USDC");
                     }
-                    Timestamp readAt = rs.getTimestamp("onchain_read_at");
-                    Timestamp lastDeposit = rs.getTimestamp("last_deposit_indexed_at");
-                    // The ledger's balance is the chain's at the confirmed depth, read at some instant and
-                    // then moved by the ledger itself as settlements confirm. It cannot be compared with
-                    // the index while something is in between: no read since the last deposit (or a
-                    // funding's confirmation cleared it), a transfer not confirmed yet, or a settlement of
-                    // the agent on its way. Those agents are counted, not reported, rather than raise a
-                    // mismatch that only reflects timing.
-                    if (readAt == null || (lastDeposit != null && readAt.before(lastDeposit)) || rs.getLong("pending") > 0
-                            || rs.getBoolean("settlement_in_flight")) {
+                    BigInteger ledger = rs.getBigDecimal("indexed_micros").toBigIntegerExact();
+                    BigInteger events = rs.getBigDecimal("events_micros").toBigIntegerExact();
+                    if (!events.equals(ledger)) {
+                        mismatches.add("balance_mismatch", "agent_id", agentId, "wallet_address", rs.getString("wallet_address"),
+                                "source", "chain_events", "indexed_balance", Money.format(events),
+                                "ledger_balance", Money.format(ledger));
+                    }
+                    Timestamp checkedAt = rs.getTimestamp("balance_checked_at");
+                    if (checkedAt == null) {
                         counts[1]++;
                         return;
                     }
                     counts[0]++;
-                    BigInteger indexed = rs.getBigDecimal("in_micros").subtract(rs.getBigDecimal("out_micros"))
-                            .toBigIntegerExact();
-                    BigInteger onchain = BigInteger.valueOf(rs.getLong("onchain_micros"));
-                    if (!indexed.equals(onchain)) {
-                        mismatches.add("balance_mismatch", "agent_id", agentId, "wallet_address",
-                                rs.getString("wallet_address"), "indexed_balance", usdc(indexed),
-                                "onchain_balance", usdc(onchain), "onchain_read_at", readAt.toInstant());
+                    if (rs.getBoolean("balance_mismatch")) {
+                        mismatches.add("balance_mismatch", "agent_id", agentId, "wallet_address", rs.getString("wallet_address"),
+                                "source", "balanceOf", "indexed_balance", Money.format(ledger),
+                                "onchain_balance", Money.format(rs.getBigDecimal("chain_balance_micros").toBigIntegerExact()),
+                                "block_number", rs.getLong("chain_balance_block"), "checked_at", checkedAt.toInstant());
                     }
                 });
         return counts;
@@ -252,10 +246,6 @@ public class Reconciliation {
         return new BigInteger(value);
     }
 
-    /** Micro-USDC as the API's decimal string; may be negative (an index that missed a deposit). */
-    private static String usdc(BigInteger micros) {
-        return new BigDecimal(micros).movePointLeft(6).stripTrailingZeros().toPlainString();
-    }
 
     private static final class Mismatches {
         private final List<Map<String, Object>> list = new ArrayList<>();

@@ -33,21 +33,30 @@ public class TokenBalances {
         this.settings = settings;
     }
 
-    /** The balance in micro-USDC, or empty when it cannot be read now. */
+    /** The balance in micro-USDC at the confirmed depth, or empty when it cannot be read now. */
     public Optional<BigInteger> balanceOf(String address) {
+        try {
+            long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
+            return balanceOf(address, Math.max(0, head - Math.max(settings.confirmations(), 1) + 1));
+        } catch (Exception e) {
+            log.debug("eth_blockNumber failed: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The balance in micro-USDC at {@code block}, or empty when it cannot be read. */
+    public Optional<BigInteger> balanceOf(String address, long block) {
         var contracts = registry.current();
         if (contracts.isEmpty()) {
             return Optional.empty();
         }
         try {
-            long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-            long confirmed = Math.max(0, head - Math.max(settings.confirmations(), 1) + 1);
             TestUSDC token = TestUSDC.load(contracts.get().token(), web3j,
                     new ReadonlyTransactionManager(web3j, ANY_SENDER), new DefaultGasProvider());
-            token.setDefaultBlockParameter(DefaultBlockParameter.valueOf(BigInteger.valueOf(confirmed)));
+            token.setDefaultBlockParameter(DefaultBlockParameter.valueOf(BigInteger.valueOf(block)));
             return Optional.of(token.balanceOf(address).send());
         } catch (Exception e) {
-            log.debug("balanceOf({}) failed: {}", address, e.getMessage());
+            log.debug("balanceOf({}) at {} failed: {}", address, block, e.getMessage());
             return Optional.empty();
         }
     }

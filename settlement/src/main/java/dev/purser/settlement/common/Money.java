@@ -96,6 +96,14 @@ public record Money(long micros) implements Comparable<Money> {
         return new Money(micros.longValueExact());
     }
 
+    /**
+     * Any amount of micro-USDC as the API writes amounts, even one no Money can hold (a token's
+     * uint256 value, or a negative index sum): {@code "-1.5"}, {@code "123456789012345678901"}.
+     */
+    public static String format(BigInteger micros) {
+        return new java.math.BigDecimal(micros).movePointLeft(6).stripTrailingZeros().toPlainString();
+    }
+
     @Override
     public int compareTo(Money o) {
         return Long.compare(micros, o.micros);

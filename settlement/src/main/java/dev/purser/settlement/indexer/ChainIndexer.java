@@ -1,5 +1,6 @@
 package dev.purser.settlement.indexer;
 
+import dev.purser.settlement.agents.AgentFunds;
 import dev.purser.settlement.agents.AgentService;
 import dev.purser.settlement.audit.AuditLog;
 import dev.purser.settlement.chain.ChainSettings;
@@ -14,6 +15,7 @@ import java.math.BigInteger;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -24,15 +26,15 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.web3j.protocol.Web3j;
 import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.methods.request.EthFilter;
 import org.web3j.protocol.core.methods.response.EthBlock;
-import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,7 +48,12 @@ import tools.jackson.databind.json.JsonMapper;
  * canonical chain, the indexer walks back to the highest header that still does, marks every
  * event above it {@code removed}, has the settlements that landed there queued again, writes
  * {@code chain.reorg} to the audit log and re-indexes from there. eth_getLogs ranges halve on an
- * error (too many results, range too large) and double again after successes.
+ * answer that means too much (too many results, range too large, a timeout) and double again
+ * after successes.
+ *
+ * <p>Funds: agent balances are the sums of their confirmed indexed Transfers (see
+ * {@link AgentFunds}); each pass applies what became confirmed, then confirms the settlements
+ * those Transfers pay, then checks outflows, then cross-checks balances with balanceOf.
  */
 @Component
 class ChainIndexer extends LeaderLoop {
@@ -57,8 +64,14 @@ class ChainIndexer extends LeaderLoop {
     static final int RANGES_PER_TICK_MAX = 50;
     static final int HEADERS_KEPT = 512;
     static final int WALLETS_MAX = 1_000_000;
+    static final int BALANCE_BATCH = 10_000;
+    static final int BALANCE_PASSES_MAX = 20;
+    static final int OUTFLOW_BATCH = 1_000;
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate named;
+    private final AgentFunds funds;
+    private final BalanceCrossCheck crossCheck;
     private final TransactionTemplate tx;
     private final Web3j web3j;
     private final ChainSettings chain;
@@ -72,13 +85,17 @@ class ChainIndexer extends LeaderLoop {
     private final long startBlock;
     private final int finalityDepth;
 
-    ChainIndexer(JdbcClient jdbc, TransactionTemplate tx, DataSource dataSource, Web3j web3j, ChainSettings chain,
+    ChainIndexer(JdbcClient jdbc, NamedParameterJdbcTemplate named, AgentFunds funds, BalanceCrossCheck crossCheck,
+            TransactionTemplate tx, DataSource dataSource, Web3j web3j, ChainSettings chain,
             ContractRegistry contracts, AgentService agents, Custody custody, SettlementLandings landings, AuditLog audit,
             Clock clock, JsonMapper json, PurserProperties properties,
             @Value("${purser.indexer.start-block:0}") long startBlock,
             @Value("${purser.indexer.tick-ms:1000}") long tickMillis) {
         super(dataSource, "purser.indexer." + chain.chainId(), "indexer", java.time.Duration.ofMillis(tickMillis));
         this.jdbc = jdbc;
+        this.named = named;
+        this.funds = funds;
+        this.crossCheck = crossCheck;
         this.tx = tx;
         this.web3j = web3j;
         this.chain = chain;
@@ -100,18 +117,25 @@ class ChainIndexer extends LeaderLoop {
             return;
         }
         long head = web3j.ethBlockNumber().send().getBlockNumber().longValueExact();
-        Cursor cursor = cursor(head);
-        cursor = handleReorg(cursor);
+        // The wallets are read after the head: an agent created later than this read can only
+        // receive money in a block mined later still, above this head, so no block indexed in this
+        // pass misses a wallet that existed when it was mined.
         Map<String, String> wallets = agents.walletsToAgents(WALLETS_MAX);
         Set<String> purserWallets = new HashSet<>(wallets.keySet());
         purserWallets.add(custody.treasury().address().toLowerCase(Locale.ROOT));
+        Cursor cursor = handleReorg(cursor(head), wallets);
         for (int i = 0; i < RANGES_PER_TICK_MAX && cursor.next() <= head; i++) {
             cursor = indexRange(cursor, head, deployed.get(), purserWallets);
         }
-        advanceStatuses(head);
-        linkSettlements();
+        long confirmedUpTo = advanceStatuses(head);
+        Set<String> moved = applyBalances(wallets);
         advanceSettlements();
         checkOutflows(wallets);
+        // The index is complete up to the block before the cursor; the balances are its sums of
+        // confirmed Transfers, so they are the chain's at whichever of the two is lower.
+        if (cursor.next() - 1 >= confirmedUpTo) {
+            crossCheck.check(moved, confirmedUpTo, wallets);
+        }
     }
 
     record Cursor(long next, int rangeSize) {}
@@ -146,37 +170,29 @@ class ChainIndexer extends LeaderLoop {
         long from = cursor.next();
         long to = Math.min(head, from + cursor.rangeSize() - 1);
         EthBlock.Block endBefore = block(to);
-        EthFilter filter = new EthFilter(DefaultBlockParameter.valueOf(BigInteger.valueOf(from)),
-                DefaultBlockParameter.valueOf(BigInteger.valueOf(to)), List.of(deployed.token(), deployed.batchSettler()));
-        EthLog result;
+        List<Log> logs;
         try {
-            result = web3j.ethGetLogs(filter).send();
-        } catch (IOException timeoutOrTransport) {
-            // A range too large can also show as a timeout rather than an error answer: shrink too.
-            result = new EthLog();
-            result.setError(new org.web3j.protocol.core.Response.Error(-1, String.valueOf(timeoutOrTransport.getMessage())));
-        }
-        if (result.hasError()) {
-            if (cursor.rangeSize() > RANGE_MIN) {
+            logs = LogQueries.fetch(web3j, from, to, deployed.token(), deployed.batchSettler(), purserWallets);
+        } catch (LogQueries.Refused refused) {
+            if (refused.tooMuch && cursor.rangeSize() > RANGE_MIN) {
                 Cursor smaller = new Cursor(from, Math.max(RANGE_MIN, cursor.rangeSize() / 2));
+                log.info("eth_getLogs refused blocks {}..{} ({}); trying {} blocks", from, to, refused.getMessage(),
+                        smaller.rangeSize());
                 saveCursor(smaller);
                 return smaller;
             }
-            throw new IOException("eth_getLogs refused even a one-block range: " + result.getError().getMessage());
+            throw refused;
         }
         EthBlock.Block endAfter = block(to);
         if (!endAfter.getHash().equals(endBefore.getHash())) {
             return cursor; // the chain moved under us; the next pass sees the reorg and starts over
         }
-        List<Log> logs = new ArrayList<>();
-        for (EthLog.LogResult<?> r : result.getLogs()) {
-            logs.add((Log) r.get());
-        }
-        Cursor next = new Cursor(to + 1, Math.min(RANGE_MAX, cursor.rangeSize() * 2));
+        List<Row> rows = rows(logs, deployed, purserWallets);
+        // Only a range used in full says the node would take more; a short one at the head says nothing.
+        boolean full = to - from + 1 == cursor.rangeSize();
+        Cursor next = new Cursor(to + 1, full ? Math.min(RANGE_MAX, cursor.rangeSize() * 2) : cursor.rangeSize());
         tx.executeWithoutResult(s -> {
-            for (Log l : logs) {
-                store(l, deployed, purserWallets);
-            }
+            store(rows);
             jdbc.sql("""
                     INSERT INTO indexed_blocks (chain_id, number, hash, parent_hash) VALUES (:c, :n, :h, :p)
                     ON CONFLICT (chain_id, number) DO UPDATE SET hash = :h, parent_hash = :p
@@ -195,49 +211,96 @@ class ChainIndexer extends LeaderLoop {
         return next;
     }
 
-    private void store(Log l, ContractRegistry.Contracts deployed, Set<String> purserWallets) {
-        if (l.isRemoved()) {
+    /** One chain_events row to write, already tied to the settlement it pays, if any. */
+    private record Row(Log log, LogDecoder.Decoded decoded, String settlementId) {}
+
+    /**
+     * Decodes the range's logs, keeps the relevant ones and ties them to settlements: an
+     * AuthorizationUsed by its (payer, nonce), and the Transfer that FiatToken logs right after it
+     * to the same settlement. Settlement rows exist before their nonce can be on-chain (the nonce
+     * is fixed when the settlement is created, before anything is signed), so this never has to be
+     * retried later.
+     */
+    private List<Row> rows(List<Log> logs, ContractRegistry.Contracts deployed, Set<String> purserWallets) {
+        List<Log> kept = new ArrayList<>();
+        List<LogDecoder.Decoded> decoded = new ArrayList<>();
+        Map<String, String> payerByNonce = new HashMap<>();
+        for (Log l : logs) {
+            if (l.isRemoved()) {
+                continue;
+            }
+            Optional<LogDecoder.Decoded> d = LogDecoder.decode(l);
+            if (d.isEmpty()) {
+                continue;
+            }
+            boolean fromToken = l.getAddress().equalsIgnoreCase(deployed.token());
+            boolean relevant = fromToken
+                    ? d.get().addresses().stream().anyMatch(purserWallets::contains)
+                    : d.get().event().startsWith("Item");
+            if (relevant) {
+                kept.add(l);
+                decoded.add(d.get());
+                if ("AuthorizationUsed".equals(d.get().event())) {
+                    payerByNonce.put((String) d.get().args().get("nonce"), (String) d.get().args().get("authorizer"));
+                }
+            }
+        }
+        Map<String, String> settlementByNonce = landings.byNonces(payerByNonce);
+        Map<String, String> usedAt = new HashMap<>();
+        List<Row> rows = new ArrayList<>(kept.size());
+        for (int i = 0; i < kept.size(); i++) {
+            Log l = kept.get(i);
+            LogDecoder.Decoded d = decoded.get(i);
+            String at = l.getTransactionHash().toLowerCase(Locale.ROOT) + ":";
+            String settlement = switch (d.event()) {
+                case "AuthorizationUsed" -> settlementByNonce.get((String) d.args().get("nonce"));
+                case "Transfer" -> usedAt.get(at + (l.getLogIndex().intValueExact() - 1));
+                default -> null;
+            };
+            if ("AuthorizationUsed".equals(d.event()) && settlement != null) {
+                usedAt.put(at + l.getLogIndex().intValueExact(), settlement);
+            }
+            rows.add(new Row(l, d, settlement));
+        }
+        return rows;
+    }
+
+    private void store(List<Row> rows) {
+        if (rows.isEmpty()) {
             return;
         }
-        Optional<LogDecoder.Decoded> decoded = LogDecoder.decode(l);
-        if (decoded.isEmpty()) {
-            return;
-        }
-        LogDecoder.Decoded d = decoded.get();
-        boolean fromToken = l.getAddress().equalsIgnoreCase(deployed.token());
-        boolean relevant = fromToken
-                ? d.addresses().stream().anyMatch(purserWallets::contains)
-                : d.event().startsWith("Item");
-        if (!relevant) {
-            return;
-        }
-        jdbc.sql("""
+        Timestamp now = Timestamp.from(clock.instant());
+        MapSqlParameterSource[] batch = rows.stream().map(r -> new MapSqlParameterSource()
+                .addValue("c", chain.chainId())
+                .addValue("tx", r.log().getTransactionHash().toLowerCase(Locale.ROOT))
+                .addValue("idx", r.log().getLogIndex().intValueExact())
+                .addValue("block", r.log().getBlockNumber().longValueExact())
+                .addValue("hash", r.log().getBlockHash().toLowerCase(Locale.ROOT))
+                .addValue("contract", org.web3j.crypto.Keys.toChecksumAddress(r.log().getAddress()))
+                .addValue("event", r.decoded().event())
+                .addValue("args", json.writeValueAsString(r.decoded().args()))
+                .addValue("now", now)
+                .addValue("addresses", r.decoded().addresses().toArray(String[]::new))
+                .addValue("settlement", r.settlementId()))
+                .toArray(MapSqlParameterSource[]::new);
+        named.batchUpdate("""
                 INSERT INTO chain_events (chain_id, tx_hash, log_index, block_number, block_hash, contract, event, args,
-                    status, indexed_at, addresses)
-                VALUES (:c, :tx, :idx, :block, :hash, :contract, :event, CAST(:args AS jsonb), 'pending', :now, :addresses)
+                    status, indexed_at, addresses, settlement_id)
+                VALUES (:c, :tx, :idx, :block, :hash, :contract, :event, CAST(:args AS jsonb), 'pending', :now, :addresses,
+                    :settlement)
                 ON CONFLICT (chain_id, tx_hash, log_index) DO UPDATE
                     SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, status = 'pending',
-                        indexed_at = EXCLUDED.indexed_at, applied_status = NULL
+                        indexed_at = EXCLUDED.indexed_at, applied_status = NULL,
+                        settlement_id = COALESCE(chain_events.settlement_id, EXCLUDED.settlement_id)
                     WHERE chain_events.block_hash <> EXCLUDED.block_hash OR chain_events.status = 'removed'
-                """)
-                .param("c", chain.chainId())
-                .param("tx", l.getTransactionHash().toLowerCase(Locale.ROOT))
-                .param("idx", l.getLogIndex().intValueExact())
-                .param("block", l.getBlockNumber().longValueExact())
-                .param("hash", l.getBlockHash().toLowerCase(Locale.ROOT))
-                .param("contract", org.web3j.crypto.Keys.toChecksumAddress(l.getAddress()))
-                .param("event", d.event())
-                .param("args", json.writeValueAsString(d.args()))
-                .param("now", Timestamp.from(clock.instant()))
-                .param("addresses", d.addresses().toArray(String[]::new))
-                .update();
+                """, batch);
     }
 
     /**
      * Compares the newest kept header with the canonical chain; on a mismatch walks back to the
      * highest kept header that still matches and undoes everything above it.
      */
-    private Cursor handleReorg(Cursor cursor) throws IOException {
+    private Cursor handleReorg(Cursor cursor, Map<String, String> wallets) throws IOException {
         List<long[]> numbers = new ArrayList<>();
         List<String> hashes = new ArrayList<>();
         jdbc.sql("SELECT number, hash FROM indexed_blocks WHERE chain_id = :c ORDER BY number DESC LIMIT :limit")
@@ -267,6 +330,17 @@ class ChainIndexer extends LeaderLoop {
         long orphanedHead = numbers.getFirst()[0];
         Cursor rewound = new Cursor(commonAncestor + 1, Math.max(RANGE_MIN, cursor.rangeSize()));
         List<String> orphanedTransactions = tx.execute(s -> {
+            // Transfers already in balances leave them again, in the transaction that un-confirms
+            // their settlements: available never counts an orphaned transfer.
+            funds.applyIndexedTransfers(negate(deltas(jdbc.sql("""
+                    UPDATE chain_events SET balance_applied = false
+                    WHERE chain_id = :c AND block_number > :ancestor AND balance_applied
+                    RETURNING lower(args->>'from'), lower(args->>'to'), args->>'value'
+                    """)
+                    .param("c", chain.chainId())
+                    .param("ancestor", commonAncestor)
+                    .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                    .list(), wallets)));
             int removed = jdbc.sql("""
                     UPDATE chain_events SET status = 'removed'
                     WHERE chain_id = :c AND block_number > :ancestor AND status <> 'removed'
@@ -291,7 +365,7 @@ class ChainIndexer extends LeaderLoop {
     }
 
     /** pending → confirmed at the configured depth → finalized at the node's finalized block. */
-    private void advanceStatuses(long head) throws IOException {
+    private long advanceStatuses(long head) throws IOException {
         long confirmedUpTo = head - Math.max(chain.confirmations(), 1) + 1;
         // Never final before confirmed: a node whose finalized tag is its head (Ganache) would
         // otherwise finalize at depth 1 whatever the configured confirmations.
@@ -306,6 +380,7 @@ class ChainIndexer extends LeaderLoop {
                 .param("confirmed", confirmedUpTo)
                 .param("finalized", finalizedUpTo)
                 .update();
+        return confirmedUpTo;
     }
 
     private long finalizedBlock(long head) {
@@ -320,56 +395,67 @@ class ChainIndexer extends LeaderLoop {
         return head - finalityDepth;
     }
 
-    /** Ties indexed transfers and nonces to the settlements they pay. */
-    private void linkSettlements() {
-        List<Object[]> unlinked = jdbc.sql("""
-                SELECT tx_hash, log_index, event, args->>'authorizer', args->>'nonce' FROM chain_events
-                WHERE chain_id = :c AND settlement_id IS NULL AND status <> 'removed'
-                  AND event IN ('Transfer', 'AuthorizationUsed') AND indexed_at > :recent
-                ORDER BY block_number, log_index LIMIT 1000
-                """)
-                .param("c", chain.chainId())
-                .param("recent", Timestamp.from(clock.instant().minus(java.time.Duration.ofHours(1))))
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)})
-                .list();
-        for (Object[] e : unlinked) {
-            Optional<String> settlement = "Transfer".equals(e[2])
-                    ? landings.atLanding((String) e[0], (Integer) e[1]).or(() -> precededByOurAuthorization((String) e[0], (Integer) e[1]))
-                    : landings.byNonce((String) e[3], (String) e[4]);
-            settlement.ifPresent(id -> jdbc.sql("""
-                    UPDATE chain_events SET settlement_id = :id WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx
-                    """)
-                    .param("id", id).param("c", chain.chainId()).param("tx", e[0]).param("idx", e[1]).update());
+    /**
+     * Puts every newly confirmed Transfer into the balances of the agents it touches, once (the
+     * {@code balance_applied} flag), before any settlement it pays is confirmed: a settlement's
+     * amount leaves pending only after its Transfer has left the balance. Returns the agents whose
+     * balance moved.
+     */
+    private Set<String> applyBalances(Map<String, String> wallets) {
+        Set<String> moved = new HashSet<>();
+        for (int pass = 0; pass < BALANCE_PASSES_MAX; pass++) {
+            int applied = tx.execute(s -> {
+                List<String[]> transfers = jdbc.sql("""
+                        UPDATE chain_events SET balance_applied = true
+                        WHERE (chain_id, tx_hash, log_index) IN (
+                            SELECT chain_id, tx_hash, log_index FROM chain_events
+                            WHERE chain_id = :c AND event = 'Transfer' AND NOT balance_applied
+                              AND status IN ('confirmed', 'finalized')
+                            ORDER BY block_number, log_index LIMIT :limit)
+                        RETURNING lower(args->>'from'), lower(args->>'to'), args->>'value'
+                        """)
+                        .param("c", chain.chainId())
+                        .param("limit", BALANCE_BATCH)
+                        .query((rs, n) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                        .list();
+                Map<String, BigInteger> deltas = deltas(transfers, wallets);
+                funds.applyIndexedTransfers(deltas);
+                moved.addAll(deltas.keySet());
+                return transfers.size();
+            });
+            if (applied < BALANCE_BATCH) {
+                break;
+            }
         }
+        return moved;
     }
 
-    /**
-     * FiatToken logs AuthorizationUsed and then the Transfer it authorizes: a Transfer right after
-     * an AuthorizationUsed linked to a settlement is that settlement's, whatever log index the
-     * settler read from the receipt (Ganache numbers receipt logs per transaction, not per block).
-     * The settlement then takes the block-level index, the one eth_getLogs and the spec use.
-     */
-    private Optional<String> precededByOurAuthorization(String txHash, int logIndex) {
-        Optional<String> id = jdbc.sql("""
-                SELECT settlement_id FROM chain_events
-                WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx AND event = 'AuthorizationUsed' AND settlement_id IS NOT NULL
-                """)
-                .param("c", chain.chainId()).param("tx", txHash).param("idx", logIndex - 1)
-                .query(String.class).optional();
-        id.ifPresent(s -> jdbc.sql("UPDATE settlements SET log_index = :idx WHERE id = :id AND tx_hash = :tx")
-                .param("idx", logIndex).param("id", s).param("tx", txHash).update());
-        return id;
+    /** Per agent, micro-USDC in minus out over these (from, to, value) transfers. */
+    private static Map<String, BigInteger> deltas(List<String[]> transfers, Map<String, String> wallets) {
+        Map<String, BigInteger> deltas = new HashMap<>();
+        for (String[] t : transfers) {
+            BigInteger value = new BigInteger(t[2]);
+            Optional.ofNullable(wallets.get(t[0])).ifPresent(agent -> deltas.merge(agent, value.negate(), BigInteger::add));
+            Optional.ofNullable(wallets.get(t[1])).ifPresent(agent -> deltas.merge(agent, value, BigInteger::add));
+        }
+        return deltas;
+    }
+
+    private static Map<String, BigInteger> negate(Map<String, BigInteger> deltas) {
+        Map<String, BigInteger> negated = new HashMap<>();
+        deltas.forEach((agent, d) -> negated.put(agent, d.negate()));
+        return negated;
     }
 
     /**
      * Settlement confirmation comes from the index: a settlement is confirmed when its Transfer
-     * here is confirmed, finalized when it is finalized.
+     * here is confirmed (and in the balance), finalized when it is finalized.
      */
     private void advanceSettlements() {
         List<Object[]> ready = jdbc.sql("""
                 SELECT tx_hash, log_index, settlement_id, status FROM chain_events
                 WHERE chain_id = :c AND event = 'Transfer' AND settlement_id IS NOT NULL AND status IN ('confirmed', 'finalized')
-                  AND applied_status IS DISTINCT FROM status
+                  AND applied_status IS DISTINCT FROM status AND balance_applied
                 ORDER BY block_number LIMIT 1000
                 """)
                 .param("c", chain.chainId())
@@ -379,7 +465,7 @@ class ChainIndexer extends LeaderLoop {
             tx.executeWithoutResult(s -> {
                 // The settler may not have recorded this landing yet (the index can be faster):
                 // then nothing is applied and the next pass asks again.
-                boolean applied = landings.confirm((String) e[2], clock.instant())
+                boolean applied = landings.confirm((String) e[2], (String) e[0], (Integer) e[1], clock.instant())
                         && (!"finalized".equals(e[3]) || landings.finalizeSettlement((String) e[2], clock.instant()));
                 if (applied) {
                     jdbc.sql("UPDATE chain_events SET applied_status = :st WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx")
@@ -390,45 +476,37 @@ class ChainIndexer extends LeaderLoop {
     }
 
     /**
-     * A confirmed Transfer out of an agent wallet must be explained by one of our settlements: an
-     * AuthorizationUsed by that wallet in the same transaction, with a nonce we formed. Anything
-     * else means the wallet's key was used outside Purser: freeze the agent and say so.
+     * A confirmed Transfer out of an agent wallet must pay one of our settlements (it was tied to
+     * one when indexed, through the AuthorizationUsed with our nonce before it). Anything else
+     * means the wallet's key was used outside Purser: freeze the agent and say so.
      */
     private void checkOutflows(Map<String, String> wallets) {
-        List<Object[]> outflows = jdbc.sql("""
-                SELECT tx_hash, log_index, args->>'from', args->>'to', args->>'value' FROM chain_events
-                WHERE chain_id = :c AND event = 'Transfer' AND NOT outflow_checked AND status IN ('confirmed', 'finalized')
-                ORDER BY block_number LIMIT 1000
+        List<Object[]> unexplained = tx.execute(s -> jdbc.sql("""
+                UPDATE chain_events SET outflow_checked = true
+                WHERE (chain_id, tx_hash, log_index) IN (
+                    SELECT chain_id, tx_hash, log_index FROM chain_events
+                    WHERE chain_id = :c AND event = 'Transfer' AND NOT outflow_checked AND status IN ('confirmed', 'finalized')
+                    ORDER BY block_number LIMIT :limit)
+                RETURNING tx_hash, log_index, args->>'from', args->>'to', args->>'value', settlement_id
                 """)
                 .param("c", chain.chainId())
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)})
-                .list();
-        for (Object[] t : outflows) {
-            String from = ((String) t[2]).toLowerCase(Locale.ROOT);
-            String agentId = wallets.get(from);
+                .param("limit", OUTFLOW_BATCH)
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getString(6)})
+                .list()
+                .stream()
+                .filter(t -> t[5] == null && wallets.containsKey(((String) t[2]).toLowerCase(Locale.ROOT)))
+                .toList());
+        for (Object[] t : unexplained) {
+            String agentId = wallets.get(((String) t[2]).toLowerCase(Locale.ROOT));
+            String amount = Money.format(new BigInteger((String) t[4]));
+            String reason = "unexplained outflow of " + amount + " USDC in " + t[0];
             tx.executeWithoutResult(s -> {
-                jdbc.sql("UPDATE chain_events SET outflow_checked = true WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx")
-                        .param("c", chain.chainId()).param("tx", t[0]).param("idx", t[1]).update();
-                if (agentId == null) {
-                    return;
-                }
-                boolean explained = jdbc.sql("""
-                        SELECT args->>'nonce' FROM chain_events
-                        WHERE chain_id = :c AND tx_hash = :tx AND event = 'AuthorizationUsed' AND status <> 'removed'
-                          AND lower(args->>'authorizer') = :from
-                        """)
-                        .param("c", chain.chainId()).param("tx", t[0]).param("from", from)
-                        .query(String.class).list().stream()
-                        .anyMatch(nonce -> landings.byNonce(from, nonce).isPresent());
-                if (!explained) {
-                    String amount = Money.fromBigInteger(new BigInteger((String) t[4])).toString();
-                    String reason = "unexplained outflow of " + amount + " USDC in " + t[0];
-                    agents.freeze(null, agentId, reason.length() > 500 ? reason.substring(0, 500) : reason);
-                    audit.append("wallet.unexplained_outflow", null, agentId, (String) t[0], Map.of("from", t[2], "to", t[3],
-                            "amount", amount, "tx_hash", t[0], "log_index", t[1]));
-                    log.warn("Froze agent {}: {}", agentId, reason);
-                }
+                agents.freeze(null, agentId, reason.length() > 500 ? reason.substring(0, 500) : reason);
+                audit.append("wallet.unexplained_outflow", null, agentId, (String) t[0], Map.of("from", t[2], "to", t[3],
+                        "amount", amount, "tx_hash", t[0], "log_index", t[1]));
             });
+            log.warn("Froze agent {}: {}", agentId, reason);
         }
     }
 

@@ -85,14 +85,13 @@ public class AuthorizationService {
 
     /** Holds a spend for the calling agent credential, or declines it with the exact reason. */
     @Transactional
-    public PreAuthorizeResult preAuthorize(Caller caller, PreAuthorization request, Optional<AgentFunds.OnchainRead> onchain) {
+    public PreAuthorizeResult preAuthorize(Caller caller, PreAuthorization request) {
         Instant now = clock.instant();
         String agentId = caller.agentId();
         Credential credential = credentials.lockForAuthorization(caller.credentialId());
-        // The agent's funds row is locked (and a fresh balance written) after the credential and
-        // before daily_spend: the one lock order every ledger transaction follows (see AgentFunds).
+        // The agent's funds row is locked after the credential and before daily_spend: the one
+        // lock order every ledger transaction follows (see AgentFunds).
         funds.lock(agentId);
-        funds.apply(onchain);
         Agent agent = agents.find(agentId).orElseThrow();
         Money amount = request.amount();
 

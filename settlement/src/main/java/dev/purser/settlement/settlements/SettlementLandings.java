@@ -33,43 +33,54 @@ public class SettlementLandings {
         this.web3j = web3j;
     }
 
-    /** The settlement whose on-chain transfer is at (tx, log index), if any. */
-    public Optional<String> atLanding(String txHash, int logIndex) {
-        return jdbc.sql("SELECT id FROM settlements WHERE tx_hash = :tx AND log_index = :idx")
-                .param("tx", txHash).param("idx", logIndex).query(String.class).optional();
-    }
-
-    /** The settlement paying from {@code from} with EIP-3009 nonce {@code nonce}, if it is ours. */
-    public Optional<String> byNonce(String from, String nonce) {
-        return jdbc.sql("SELECT id FROM settlements WHERE lower(from_address) = lower(:from) AND nonce = :nonce")
-                .param("from", from).param("nonce", nonce.toLowerCase()).query(String.class).optional();
+    /**
+     * Which of these (payer, EIP-3009 nonce) pairs are ours: nonce → settlement id. One query for a
+     * whole indexed range (nonces are unique across settlements; the payer must match too).
+     */
+    public Map<String, String> byNonces(Map<String, String> payerByNonce) {
+        if (payerByNonce.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> found = new java.util.HashMap<>();
+        jdbc.sql("SELECT id, nonce, from_address FROM settlements WHERE nonce = ANY(:nonces)")
+                .param("nonces", payerByNonce.keySet().stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toArray(String[]::new))
+                .query(rs -> {
+                    String payer = payerByNonce.get(rs.getString(2));
+                    if (payer != null && payer.equalsIgnoreCase(rs.getString(3))) {
+                        found.put(rs.getString(2), rs.getString(1));
+                    }
+                });
+        return found;
     }
 
     /**
-     * The indexer saw this settlement's transfer reach the confirmation depth: the settlement is
-     * confirmed and its amount stops being pending (a funding makes the wallet's balance be read
-     * anew). Idempotent: only a submitted settlement that recorded its landing changes. Returns
-     * whether the settlement is now confirmed or beyond (false: not landed yet, ask again later).
+     * The indexer saw this settlement's transfer, at (txHash, logIndex), reach the confirmation
+     * depth: the settlement is confirmed and its amount stops being pending (the indexer has moved
+     * the balance itself). The indexed log index replaces the one the settler read from the
+     * receipt (Ganache numbers receipt logs per transaction). Idempotent: only a submitted
+     * settlement that recorded its landing in that transaction changes. Returns whether the
+     * settlement is now confirmed or beyond (false: not landed yet, ask again later).
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public boolean confirm(String settlementId, java.time.Instant at) {
+    public boolean confirm(String settlementId, String txHash, int logIndex, java.time.Instant at) {
         if (statusIs(settlementId, "confirmed", "finalized")) {
             return true;
         }
         var row = jdbc.sql("SELECT agent_id, amount_micros, kind, block_number FROM settlements WHERE id = :id AND status = 'submitted'"
-                        + " AND tx_hash IS NOT NULL FOR UPDATE")
+                        + " AND tx_hash = :tx FOR UPDATE")
                 .param("id", settlementId)
+                .param("tx", txHash)
                 .query((rs, n) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4)})
                 .optional();
         if (row.isEmpty()) {
             return false;
         }
         Object[] s = row.get();
-        jdbc.sql("UPDATE settlements SET status = 'confirmed', confirmed_at = :at WHERE id = :id")
-                .param("at", java.sql.Timestamp.from(at)).param("id", settlementId).update();
-        if ("funding".equals(s[2])) {
-            funds.depositConfirmed((String) s[0]);
-        } else {
+        jdbc.sql("UPDATE settlements SET status = 'confirmed', confirmed_at = :at, log_index = :idx WHERE id = :id")
+                .param("at", java.sql.Timestamp.from(at)).param("idx", logIndex).param("id", settlementId).update();
+        if (!"funding".equals(s[2])) {
+            // A funding's amount arrives in the balance with its indexed Transfer; a payment's or a
+            // withdrawal's stops being pending now that its Transfer has left the balance.
             funds.settlementConfirmed((String) s[0], Money.ofMicros((Long) s[1]));
         }
         audit.append("settlement.confirmed", null, (String) s[0], settlementId, Map.of("block_number", s[3]));
@@ -101,7 +112,7 @@ public class SettlementLandings {
 
     /**
      * A reorg took the chain back to {@code ancestor}: every settlement that landed above it is
-     * queued again (a confirmed one also gives its amount back to pending and on-chain funds).
+     * queued again (a confirmed one is pending again; the indexer gives the balance back).
      * Returns the transactions that had carried them, for {@link #rebroadcast} once this commits.
      */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -122,9 +133,7 @@ public class SettlementLandings {
         for (Object[] s : orphaned) {
             transactions.add((String) s[5]);
             if (!"submitted".equals(s[3])) {
-                if ("funding".equals(s[6])) {
-                    funds.depositConfirmed((String) s[1]); // the money left again: read the chain anew
-                } else {
+                if (!"funding".equals(s[6])) {
                     funds.settlementUnconfirmed((String) s[1], Money.ofMicros((Long) s[2]));
                 }
             }

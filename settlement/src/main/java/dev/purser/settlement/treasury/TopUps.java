@@ -129,7 +129,6 @@ public class TopUps implements HealthIndicator {
 
     /** Sends one top-up if the agent needs one and today's maximum and the treasury allow it. */
     void evaluate(String agentId) {
-        funds.refreshOnchainIfStale(agentId);
         tx.executeWithoutResult(s -> {
             Optional<TopUp> rule = jdbc.sql("""
                     SELECT threshold_micros, amount_micros, daily_max_micros FROM agent_top_ups WHERE agent_id = :a FOR UPDATE

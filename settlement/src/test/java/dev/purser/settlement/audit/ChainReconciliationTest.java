@@ -75,8 +75,12 @@ class ChainReconciliationTest extends PurserTestBase {
     }
 
     /** The service re-reads the wallet's balance from the chain (tests cache it for 0 s). */
+    /** Waits until the indexer has cross-checked the paid agent's balance at or after the payment's block. */
     private void refreshBalance() {
-        assertThat(api().get("/v1/me", paid.agent().secret()).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> jdbc.sql("""
+                SELECT chain_balance_block FROM agent_funds WHERE agent_id = :id
+                """).param("id", paid.agent().agentId()).query(Long.class).optional().filter(b -> b >= paid.blockNumber())
+                .isPresent());
     }
 
     private Api.Response reconcile() {
@@ -151,13 +155,14 @@ class ChainReconciliationTest extends PurserTestBase {
         String fakeTx = "0x" + java.util.HexFormat.of().formatHex(random);
         String wallet = paid.agent().wallet().toLowerCase();
         String thief = "0x000000000000000000000000000000000000dead";
-        // Marked as already checked for outflows, so that the service's indexer does not freeze the
-        // agent over a row it never saw on the chain; the reconciliation must find it by itself.
+        // Marked as already checked for outflows and applied to balances, so that the service's
+        // indexer does not act on a row it never saw on the chain (a forged row): the
+        // reconciliation must find it by itself.
         jdbc.sql("""
                 INSERT INTO chain_events (chain_id, tx_hash, log_index, block_number, block_hash, contract, event, args,
-                                          status, indexed_at, addresses, outflow_checked)
+                                          status, indexed_at, addresses, outflow_checked, balance_applied)
                 VALUES (1337, :tx, 0, :block, :blockHash, :token, 'Transfer', CAST(:args AS jsonb), 'confirmed', :now,
-                        CAST(:addresses AS text[]), true)
+                        CAST(:addresses AS text[]), true, true)
                 """)
                 .param("tx", fakeTx).param("block", paid.blockNumber()).param("blockHash", paid.blockHash())
                 .param("token", tokenAddress())
@@ -174,8 +179,8 @@ class ChainReconciliationTest extends PurserTestBase {
                     .containsEntry("amount", "1").containsEntry("to", thief);
             List<Map<String, Object>> balances = ofKind(r, "balance_mismatch");
             assertThat(balances).hasSize(1);
-            assertThat(balances.getFirst()).containsEntry("agent_id", paid.agent().agentId())
-                    .containsEntry("indexed_balance", "16.5").containsEntry("onchain_balance", "17.5");
+            assertThat(balances.getFirst()).containsEntry("agent_id", paid.agent().agentId()).containsEntry("source", "chain_events")
+                    .containsEntry("indexed_balance", "16.5").containsEntry("ledger_balance", "17.5");
         } finally {
             jdbc.sql("DELETE FROM chain_events WHERE tx_hash = :tx").param("tx", fakeTx).update();
         }

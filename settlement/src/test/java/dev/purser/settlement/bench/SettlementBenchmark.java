@@ -103,7 +103,6 @@ public final class SettlementBenchmark {
 
     private static ServiceProcess service(SettlementRig rig, String name, Map<String, String> extra) {
         Map<String, String> properties = rig.serviceProperties("bench", rig.node().rpcUrl());
-        properties.put("purser.ledger.onchain-balance-cache", "PT5S");
         properties.putAll(extra);
         return ServiceProcess.configure("purser-bench-" + name, ServiceProcess.freePort(),
                 rig.dir().resolve("service-" + name.replaceAll("[^a-z0-9]+", "-") + ".log"), properties);

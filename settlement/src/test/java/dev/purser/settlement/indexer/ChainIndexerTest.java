@@ -13,6 +13,7 @@ import dev.purser.wallet.eip3009.SignedTransferAuthorization;
 import dev.purser.wallet.eip3009.TokenDomains;
 import dev.purser.wallet.eip3009.TransferAuthorization;
 import dev.purser.contracts.TestUSDC;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -44,6 +45,10 @@ class ChainIndexerTest extends PurserTestBase {
         await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.sql("""
                 SELECT count(*) FROM chain_events WHERE settlement_id = :s AND status IN ('confirmed', 'finalized')
                 """).param("s", settlementId).query(Long.class).single() == 2);
+        // Tied to the settlement as soon as indexed; the settlement is confirmed from them once the
+        // settler has recorded where it landed.
+        await().atMost(Duration.ofSeconds(30)).until(() -> List.of("confirmed", "finalized")
+                .contains(api().get("/v1/settlements/" + settlementId, ADMIN).string("$.data.status")));
         Api.Response s = api().get("/v1/settlements/" + settlementId, ADMIN);
         Map<String, Object> transfer = jdbc.sql("""
                 SELECT tx_hash, log_index, args->>'from' AS "from", args->>'to' AS "to", args->>'value' AS value FROM chain_events
@@ -93,5 +98,82 @@ class ChainIndexerTest extends PurserTestBase {
         assertThat(types).contains("wallet.unexplained_outflow", "agent.frozen");
         Api.Response declined = api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"1\",\"merchant\":\"" + MERCHANT + "\"}");
         assertThat(declined.string("$.error.code")).isEqualTo("agent_frozen");
+        // The balance follows the indexed Transfer out, and balanceOf agrees with it.
+        assertThat(frozen.string("$.data.balance.onchain")).isEqualTo("15");
+        awaitCrossChecked(agent.agentId());
+        assertThat(jdbc.sql("SELECT balance_mismatch FROM agent_funds WHERE agent_id = :a").param("a", agent.agentId())
+                .query(Boolean.class).single()).isFalse();
+        Api.Response reconciliation = api().get("/v1/audit/reconciliation", ADMIN);
+        assertThat(reconciliation.<List<Map<String, Object>>>json("$.data.mismatches"))
+                .filteredOn(m -> agent.agentId().equals(m.get("agent_id")))
+                .extracting(m -> m.get("kind")).containsExactly("unexplained_outflow");
+    }
+
+    @Test
+    void anAgentsBalanceIsTheSumOfItsConfirmedTransfersAndBalanceOfAgrees() {
+        Funded agent = fundedAgent("\"per_transaction_limit\":\"10\",\"daily_limit\":\"50\"", 12_000_000);
+        mintToAgent(agent.agentId(), agent.wallet(), 3_000_000);
+        String id = api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"4\",\"merchant\":\"" + MERCHANT + "\"}")
+                .string("$.data.id");
+        String settlementId = api().post("/v1/authorizations/" + id + "/settle", agent.secret(), "{\"amount\":\"1.25\"}")
+                .string("$.data.settlement.id");
+        await().atMost(Duration.ofSeconds(60)).until(() -> List.of("confirmed", "finalized")
+                .contains(api().get("/v1/settlements/" + settlementId, ADMIN).string("$.data.status")));
+        BigDecimal sum = jdbc.sql("""
+                SELECT sum(CASE WHEN args->>'to' = :w THEN (args->>'value')::numeric ELSE -(args->>'value')::numeric END)
+                FROM chain_events WHERE event = 'Transfer' AND status IN ('confirmed', 'finalized') AND addresses @> ARRAY[lower(:w)]
+                """).param("w", agent.wallet()).query(BigDecimal.class).single();
+        assertThat(sum).isEqualByComparingTo("13750000");
+        assertThat(indexedBalance(agent.agentId())).isEqualByComparingTo(sum);
+        Api.Response me = api().get("/v1/me", agent.secret());
+        assertThat(me.string("$.data.agent.balance.onchain")).isEqualTo("13.75");
+        assertThat(me.string("$.data.agent.balance.available")).isEqualTo("13.75");
+        awaitCrossChecked(agent.agentId());
+        Map<String, Object> check = jdbc.sql("""
+                SELECT chain_balance_micros, balance_mismatch FROM agent_funds WHERE agent_id = :a
+                """).param("a", agent.agentId()).query().singleRow();
+        assertThat((BigDecimal) check.get("chain_balance_micros")).isEqualByComparingTo(sum);
+        assertThat(check.get("balance_mismatch")).isEqualTo(false);
+    }
+
+    /**
+     * The index counting money the wallet does not hold (as a node that served a log it later
+     * disowned would make it) is caught by the balanceOf cross-check: the agent is frozen before
+     * it can spend it, the audit log says why, and reconciliation lists it.
+     */
+    @Test
+    void anIndexedBalanceTheChainDoesNotBackFreezesTheAgent() {
+        Funded agent = fundedAgent("\"per_transaction_limit\":\"10\",\"daily_limit\":\"50\"", 2_000_000);
+        awaitCrossChecked(agent.agentId());
+        jdbc.sql("""
+                UPDATE agent_funds SET indexed_micros = indexed_micros + 5000000, onchain_micros = onchain_micros + 5000000,
+                    balance_checked_at = NULL WHERE agent_id = :a
+                """).param("a", agent.agentId()).update();
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> "frozen".equals(api().get("/v1/agents/" + agent.agentId(), ADMIN).string("$.data.status")));
+        assertThat(api().get("/v1/agents/" + agent.agentId(), ADMIN).string("$.data.frozen_reason"))
+                .contains("holds 2 USDC on-chain").contains("index counts 7");
+        assertThat(jdbc.sql("SELECT type FROM audit_events WHERE agent_id = :a ORDER BY seq").param("a", agent.agentId())
+                .query(String.class).list()).contains("agent.frozen", "wallet.balance_mismatch");
+        List<Map<String, Object>> mismatches = api().get("/v1/audit/reconciliation", ADMIN)
+                .<List<Map<String, Object>>>json("$.data.mismatches").stream()
+                .filter(m -> agent.agentId().equals(m.get("agent_id"))).toList();
+        assertThat(mismatches).extracting(m -> m.get("source")).containsExactlyInAnyOrder("chain_events", "balanceOf");
+        assertThat(mismatches).filteredOn(m -> "balanceOf".equals(m.get("source"))).singleElement()
+                .satisfies(m -> assertThat(m).containsEntry("indexed_balance", "7").containsEntry("onchain_balance", "2"));
+        assertThat(api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"6\",\"merchant\":\"" + MERCHANT + "\"}")
+                .string("$.error.code")).isEqualTo("agent_frozen");
+    }
+
+    private void awaitCrossChecked(String agentId) {
+        long head;
+        try {
+            head = chain().web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> jdbc.sql("""
+                SELECT chain_balance_block FROM agent_funds WHERE agent_id = :a
+                """).param("a", agentId).query(Long.class).optional().filter(b -> b >= head).isPresent());
     }
 }

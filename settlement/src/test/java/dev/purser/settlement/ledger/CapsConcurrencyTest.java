@@ -81,7 +81,7 @@ class CapsConcurrencyTest extends PurserTestBase {
     @Test
     void severalCredentialsOfOneAgentRacingForItsFundsHoldExactlyWhatTheWalletHas() {
         Agent agent = createAgent("shared-funds-" + System.nanoTime());
-        mintOnChain(agent.wallet(), 50 * ONE_USDC);
+        mintToAgent(agent.id(), agent.wallet(), 50 * ONE_USDC);
         int credentialCount = 5;
         List<String> secrets = new ArrayList<>();
         for (int c = 0; c < credentialCount; c++) {

@@ -48,10 +48,6 @@ class ExpirySweepContentionTest extends PurserTestBase {
         for (int i = 0; i < AGENTS; i++) {
             Funded agent = fundedAgent("\"per_transaction_limit\":\"1\",\"daily_limit\":\"1000\"", 1_000_000_000L);
             assertThat(api().get("/v1/me", agent.secret()).string("$.data.agent.balance.onchain")).isEqualTo("1000");
-            // The balance counts as freshly read for the rest of the test, so that requests do not
-            // refresh it (a refresh takes the agent's funds row first: see LockOrderTest).
-            assertThat(jdbc.sql("UPDATE agent_funds SET onchain_read_at = now() + interval '1 day' WHERE agent_id = :id")
-                    .param("id", agent.agentId()).update()).isEqualTo(1);
             secrets.add(agent.secret());
         }
         // Holds that expire in 60 s, interleaved across the credentials so one sweep visits them in turn.

@@ -148,7 +148,7 @@ class LedgerPropertyTest extends PurserTestBase {
         for (int i = 0; i < AGENTS; i++) {
             long funded = (2 + r.nextInt(10)) * MICROS + r.nextInt(100) * 10_000L;
             Agent agent = createAgent("property-" + i + "-" + SEED);
-            mintOnChain(agent.wallet(), funded);
+            mintToAgent(agent.id(), agent.wallet(), funded);
             agents.add(new AgentUnderTest(agent.id(), funded));
             int credentialCount = 1 + r.nextInt(3);
             for (int c = 0; c < credentialCount; c++) {

@@ -93,7 +93,6 @@ class TwoInstancesTest {
                 "--purser.chain.rpc-url=" + TestChain.shared().rpcUrl(),
                 "--purser.chain.token-address=" + contracts.token().getContractAddress(),
                 "--purser.chain.batch-settler-address=" + contracts.batchSettler().getContractAddress(),
-                "--purser.ledger.onchain-balance-cache=PT0S",
                 "--purser.ledger.expiry-sweep-ms=200");
     }
 

@@ -38,12 +38,13 @@ public abstract class PurserTestBase {
         Path dataDir = TestDataDirs.create("api");
         registry.add("purser.profile", () -> "local");
         registry.add("purser.data-dir", dataDir::toString);
-        registry.add("purser.chain.rpc-url", () -> (privateChain != null ? privateChain : TestChain.shared()).rpcUrl());
+        registry.add("purser.chain.rpc-url", () -> privateRpcUrl != null ? privateRpcUrl
+                : (privateChain != null ? privateChain : TestChain.shared()).rpcUrl());
         registry.add("purser.bootstrap-admin-secret", () -> ADMIN);
         registry.add("purser.master-key", () -> "");
         registry.add("purser.ledger.expiry-sweep-ms", () -> "200");
-        // Tests mint to wallets and read balances at once; the service's 5 s cache would hide that.
-        registry.add("purser.ledger.onchain-balance-cache", () -> "PT0S");
+        // Balances come from the index: a fast tick keeps tests that fund wallets short.
+        registry.add("purser.indexer.tick-ms", () -> "200");
     }
 
     /**
@@ -51,6 +52,9 @@ public abstract class PurserTestBase {
      * it after its tests), so that its own service runs on a private Ganache.
      */
     protected static volatile GanacheNode privateChain;
+
+    /** Set with {@link #privateChain} when the service must reach that chain through something (a proxy). */
+    protected static volatile String privateRpcUrl;
 
     @TestConfiguration
     public static class TestClock {
@@ -115,6 +119,23 @@ public abstract class PurserTestBase {
         }
     }
 
+    /**
+     * Mints to an agent's wallet and waits until the service's index has counted it (balances come
+     * from indexed Transfers once they are confirmed: with one confirmation, at once).
+     */
+    protected void mintToAgent(String agentId, String wallet, long micros) {
+        java.math.BigDecimal before = indexedBalance(agentId);
+        mintOnChain(wallet, micros);
+        java.math.BigDecimal expected = before.add(java.math.BigDecimal.valueOf(micros));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> indexedBalance(agentId).compareTo(expected) >= 0);
+    }
+
+    protected java.math.BigDecimal indexedBalance(String agentId) {
+        return jdbc.sql("SELECT indexed_micros FROM agent_funds WHERE agent_id = :id").param("id", agentId)
+                .query(java.math.BigDecimal.class).single();
+    }
+
     /** Creates an agent and returns its id and wallet address. */
     protected Agent createAgent(String name) {
         Api.Response r = api().post("/v1/agents", ADMIN, "{\"name\":\"" + name + "\"}");
@@ -135,7 +156,7 @@ public abstract class PurserTestBase {
     protected Funded fundedAgent(String capsJson, long fundedMicros) {
         Agent agent = createAgent("agent-" + System.nanoTime());
         if (fundedMicros > 0) {
-            mintOnChain(agent.wallet(), fundedMicros);
+            mintToAgent(agent.id(), agent.wallet(), fundedMicros);
         }
         String secret = issueCredential(agent.id(), capsJson);
         return new Funded(agent.id(), agent.wallet(), secret);

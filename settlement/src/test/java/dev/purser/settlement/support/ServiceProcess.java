@@ -80,7 +80,6 @@ public final class ServiceProcess implements AutoCloseable {
         p.put("purser.chain.rpc-url", rpcUrl);
         p.put("purser.chain.token-address", token);
         p.put("purser.chain.batch-settler-address", batchSettler);
-        p.put("purser.ledger.onchain-balance-cache", "PT0S");
         return p;
     }
 

@@ -19,7 +19,8 @@ class DepositTest extends PurserTestBase {
 
     @Test
     void aDepositIsCreditedOnlyOnceItIsConfirmedAndOnlyOnce() {
-        Funded agent = fundedAgent("\"per_transaction_limit\":\"10\",\"daily_limit\":\"100\"", 7_000_000);
+        Funded agent = fundedAgent("\"per_transaction_limit\":\"10\",\"daily_limit\":\"100\"", 0);
+        mintOnChain(agent.wallet(), 7_000_000);
         // Minted in the newest block: one block deep, not three.
         assertThat(api().get("/v1/me", agent.secret()).string("$.data.agent.balance.onchain")).isEqualTo("0");
         assertThat(api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"1\",\"merchant\":\"" + MERCHANT + "\"}")

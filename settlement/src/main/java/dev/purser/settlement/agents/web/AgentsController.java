@@ -62,7 +62,7 @@ class AgentsController {
         caller.requireAdmin();
         int n = Pages.limit(limit);
         List<Agent> page = agents.list(Pages.decode(cursor), n + 1);
-        List<AgentView> items = page.stream().limit(n).map(a -> view(a, false)).toList();
+        List<AgentView> items = page.stream().limit(n).map(this::view).toList();
         String next = page.size() > n ? Pages.encode(page.get(n - 1).createdAt(), page.get(n - 1).id()) : null;
         return Envelope.of(new Envelope.Page<>(items, next));
     }
@@ -89,14 +89,6 @@ class AgentsController {
     }
 
     private AgentView view(Agent a) {
-        return view(a, true);
-    }
-
-    /** Lists show the cached on-chain balance: one chain read per listed agent would not scale. */
-    private AgentView view(Agent a, boolean refreshOnchain) {
-        if (refreshOnchain) {
-            funds.refreshOnchainIfStale(a.id());
-        }
         Balance b = funds.balance(a.id());
         return new AgentView(a.id(), a.name(), a.status(), a.frozenReason(), a.walletAddress(),
                 new BalanceView(b.onchain().toString(), b.held().toString(), b.pendingSettlement().toString(),

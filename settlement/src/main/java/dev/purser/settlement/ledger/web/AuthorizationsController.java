@@ -1,6 +1,5 @@
 package dev.purser.settlement.ledger.web;
 
-import dev.purser.settlement.agents.AgentFunds;
 import dev.purser.settlement.ledger.Authorization;
 import dev.purser.settlement.ledger.AuthorizationService;
 import dev.purser.settlement.ledger.Outcomes;
@@ -34,12 +33,10 @@ import tools.jackson.databind.JsonNode;
 class AuthorizationsController {
 
     private final AuthorizationService authorizations;
-    private final AgentFunds funds;
     private final SettlementQueue settlements;
 
-    AuthorizationsController(AuthorizationService authorizations, AgentFunds funds, SettlementQueue settlements) {
+    AuthorizationsController(AuthorizationService authorizations, SettlementQueue settlements) {
         this.authorizations = authorizations;
-        this.funds = funds;
         this.settlements = settlements;
     }
 
@@ -62,7 +59,7 @@ class AuthorizationsController {
                 body.optionalFlatStringMap("metadata", 20, 100, 500).orElse(null),
                 Duration.ofSeconds(body.optionalInteger("expires_in", 60, 604_800)
                         .orElse(PreAuthorization.EXPIRES_IN_DEFAULT.toSeconds())));
-        return switch (authorizations.preAuthorize(caller, request, funds.readOnchainIfStale(agentId))) {
+        return switch (authorizations.preAuthorize(caller, request)) {
             case Outcomes.Held held -> ResponseEntity.status(HttpStatus.CREATED).body(Envelope.of(view(held.authorization())));
             case Outcomes.Declined d -> throw new ApiException(402, d.code().code(), d.message(), d.details());
         };

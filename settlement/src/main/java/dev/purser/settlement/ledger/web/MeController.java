@@ -51,7 +51,6 @@ class MeController {
     @GetMapping("/v1/me")
     Envelope.Success<Me> me(Caller caller) {
         String agentId = caller.requireAgent();
-        funds.refreshOnchainIfStale(agentId);
         Agent a = agents.find(agentId).orElseThrow();
         Balance b = funds.balance(agentId);
         Credential c = credentials.find(caller.credentialId()).orElseThrow();

@@ -1,7 +1,6 @@
 package dev.purser.settlement.treasury.web;
 
 import dev.purser.settlement.agents.Agent;
-import dev.purser.settlement.agents.AgentFunds;
 import dev.purser.settlement.agents.AgentService;
 import dev.purser.settlement.chain.ChainSettings;
 import dev.purser.settlement.chain.ContractRegistry;
@@ -39,7 +38,6 @@ class TreasuryController {
 
     private final TreasuryService treasury;
     private final AgentService agents;
-    private final AgentFunds funds;
     private final SettlementService settlements;
     private final Custody custody;
     private final TokenBalances balances;
@@ -49,12 +47,11 @@ class TreasuryController {
     private final TreasuryReads reads;
     private final TopUps topUps;
 
-    TreasuryController(TreasuryService treasury, AgentService agents, AgentFunds funds, SettlementService settlements,
+    TreasuryController(TreasuryService treasury, AgentService agents, SettlementService settlements,
             Custody custody, TokenBalances balances, ContractRegistry contracts, ChainSettings chain, Web3j web3j,
             TreasuryReads reads, TopUps topUps) {
         this.treasury = treasury;
         this.agents = agents;
-        this.funds = funds;
         this.settlements = settlements;
         this.custody = custody;
         this.balances = balances;
@@ -117,7 +114,6 @@ class TreasuryController {
         if (agent.walletAddress().equalsIgnoreCase(to)) {
             throw ApiException.badRequest("invalid_address", "to", "'to' is the agent's own wallet.");
         }
-        funds.refreshOnchainIfStale(agent.id());
         return switch (treasury.withdraw(caller, agent, amount, to)) {
             case TreasuryService.Withdrawal w -> ResponseEntity.status(HttpStatus.CREATED).body(Envelope.of(new Transfer(transfer(w.transferId()))));
             case TreasuryService.InsufficientAvailable i -> throw new ApiException(409, "insufficient_available",
