@@ -23,9 +23,10 @@ import org.web3j.utils.Numeric;
  * the token's Transfers from a Purser wallet or to one, its AuthorizationUsed / Canceled by a
  * Purser wallet, and every BatchSettler log. Wallets go into the topic filters in chunks; past
  * {@link #TOPIC_FILTER_WALLETS_MAX} wallets the token's logs are asked for whole and filtered
- * here instead (one query beats thousands of chunks).
+ * here instead (one query beats thousands of chunks). Public for the indexer benchmark, whose
+ * bare baseline makes exactly these calls.
  */
-final class LogQueries {
+public final class LogQueries {
 
     /** Addresses per topic OR-list: nodes cap them (geth at 1,000 per position). */
     static final int WALLETS_PER_FILTER = 500;
@@ -40,7 +41,7 @@ final class LogQueries {
             Pattern.CASE_INSENSITIVE);
 
     /** The node refused the range; {@link #tooMuch} says whether a smaller range may pass. */
-    static final class Refused extends IOException {
+    public static final class Refused extends IOException {
         final boolean tooMuch;
 
         Refused(String message, boolean tooMuch) {
@@ -55,7 +56,7 @@ final class LogQueries {
      * Every relevant log in [from, to], deduplicated and in chain order. Throws {@link Refused}
      * when the node refuses any of the calls for this range.
      */
-    static List<Log> fetch(Web3j web3j, long from, long to, String token, String batchSettler, Collection<String> wallets)
+    public static List<Log> fetch(Web3j web3j, long from, long to, String token, String batchSettler, Collection<String> wallets)
             throws Refused {
         List<EthFilter> filters = new ArrayList<>();
         filters.add(filter(from, to, batchSettler));

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -136,5 +137,32 @@ class ReorgTest extends PurserTestBase {
         Api.Response me = api().get("/v1/me", agent.secret());
         assertThat(me.string("$.data.agent.balance.onchain")).isEqualTo("16");
         assertThat(me.string("$.data.agent.balance.pending_settlement")).isEqualTo("0");
+    }
+
+    /**
+     * A deposit that a reorg takes back leaves the balance again: the index had counted it once it
+     * was confirmed, the reorg takes exactly it back out, and the cap stops offering it.
+     */
+    @Test
+    void aDepositOrphanedByAReorgLeavesTheBalance() throws Exception {
+        Funded agent = fundedAgent("\"per_transaction_limit\":\"50\",\"daily_limit\":\"100\"", 5_000_000);
+        String snapshot = PRIVATE_CHAIN.snapshot();
+        mintToAgent(agent.agentId(), agent.wallet(), 30_000_000);
+        assertThat(api().get("/v1/me", agent.secret()).string("$.data.agent.balance.available")).isEqualTo("35");
+        long orphanedHead = head();
+
+        PRIVATE_CHAIN.revert(snapshot);
+        while (head() <= orphanedHead) {
+            PRIVATE_CHAIN.mine();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "5".equals(api().get("/v1/me", agent.secret()).string("$.data.agent.balance.onchain")));
+        assertThat(indexedBalance(agent.agentId())).isEqualByComparingTo("5000000");
+        assertThat(balance(agent.wallet())).isEqualTo(5_000_000);
+        Api.Response declined = api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"20\",\"merchant\":\"" + MERCHANT + "\"}");
+        assertThat(declined.string("$.error.code")).as(declined.toString()).isEqualTo("insufficient_funds");
+        assertThat(jdbc.sql("""
+                SELECT count(*) FROM chain_events WHERE event = 'Transfer' AND args->>'to' = :w AND status <> 'removed'
+                """).param("w", agent.wallet()).query(Long.class).single()).isEqualTo(1);
     }
 }
