@@ -22,7 +22,7 @@ public record PurserProperties(
     public PurserProperties {
         db = db == null ? new Db(null, null, null) : db;
         chain = chain == null ? new Chain(null, null, null, null, null, 1, null, null) : chain;
-        settlement = settlement == null ? new Settlement(null, null, null, null, null, null, null, null, null, null, null) : settlement;
+        settlement = settlement == null ? new Settlement(null, null, null, null, null, null, null, null, null, null, null, null) : settlement;
         DeploymentProfile.fromId(profile); // fail fast on a typo
     }
 
@@ -77,7 +77,9 @@ public record PurserProperties(
      * How settled authorizations become on-chain payments: {@code immediate} (one settlement each)
      * or {@code aggregated} per (agent, merchant), closed by window, amount or count; batches of at
      * most {@code maxBatchItems} per BatchSettler transaction; the relayer's fee ceiling and the
-     * ETH balance below which health warns.
+     * ETH balance below which health warns; and {@code nonceLookbackBlocks}, how far below a batch
+     * the settler searches for the log of whoever spent a nonce the token refused as used or
+     * canceled (each 5,000 blocks cost one eth_getLogs).
      */
     public record Settlement(
             String mode,
@@ -90,7 +92,8 @@ public record PurserProperties(
             java.math.BigInteger relayerMaxFeeGwei,
             String relayerLowBalanceEth,
             Duration relayerStuckAfter,
-            Duration tick) {
+            Duration tick,
+            Long nonceLookbackBlocks) {
 
         public Settlement {
             mode = mode == null || mode.isBlank() ? "immediate" : mode.trim();
@@ -107,11 +110,15 @@ public record PurserProperties(
             relayerLowBalanceEth = relayerLowBalanceEth == null ? "0.05" : relayerLowBalanceEth;
             relayerStuckAfter = relayerStuckAfter == null ? Duration.ofSeconds(30) : relayerStuckAfter;
             tick = tick == null ? Duration.ofMillis(500) : tick;
+            nonceLookbackBlocks = nonceLookbackBlocks == null ? 50_000L : nonceLookbackBlocks;
             if (aggregationMaxItems < 1 || aggregationMaxItems > 10_000) {
                 throw new IllegalArgumentException("aggregation max items must be 1 to 10000");
             }
             if (maxBatchItems < 1 || maxBatchItems > 200) {
                 throw new IllegalArgumentException("max batch items must be 1 to 200");
+            }
+            if (nonceLookbackBlocks < 0 || nonceLookbackBlocks > 1_000_000) {
+                throw new IllegalArgumentException("nonce lookback blocks must be 0 to 1000000");
             }
         }
 

@@ -63,9 +63,10 @@ import org.web3j.utils.Numeric;
  *       transaction, recorded as a batch before the relayer's sender stores and broadcasts it
  *       under the batch id as its reference (a resend after a crash finds it, never duplicates it);</li>
  *   <li>outcomes: each item's ItemSettled / ItemFailed event decides: landed (tx, block, log index
- *       of its Transfer), already used (find the transaction that used the nonce and record that
- *       one: the token never pays a nonce twice), expired (sign again, same nonce) or failed
- *       (with the reason, for an operator to retry);</li>
+ *       of its Transfer), already used or canceled (the token's log of the spend decides: used by
+ *       someone else, record that transaction, as the token never pays a nonce twice; canceled,
+ *       failed; no log found yet, retried), expired (sign again, same nonce) or failed (with the
+ *       reason, for an operator to retry);</li>
  *   <li>confirmation and finality: the indexer, from the Transfer's depth in chain_events.</li>
  * </ol>
  */
@@ -374,7 +375,7 @@ class Settler extends LeaderLoop {
             boolean executed = t.status() == dev.purser.wallet.tx.TransactionStatus.MINED && receipt.isPresent();
             if (executed) {
                 for (Settlement s : members) {
-                    outcomes.put(s.id(), outcomeOf(receipt.get(), token, s));
+                    outcomes.put(s.id(), outcomeOf(web3j, receipt.get(), token, s, settings.nonceLookbackBlocks()));
                 }
             }
             tx.executeWithoutResult(st -> {
@@ -399,16 +400,18 @@ class Settler extends LeaderLoop {
         }
     }
 
-    record Settlement(String id, String agentId, String from, String merchant, long amountMicros, String nonce, String token) {}
+    /** A submitted settlement as its batch is resolved; {@code attempts} counts its submissions, this one included. */
+    record Settlement(String id, String agentId, String from, String merchant, long amountMicros, String nonce, String token,
+            int attempts) {}
 
     private List<Settlement> settlementsOfBatch(String batchId) {
         return jdbc.sql("""
-                SELECT id, agent_id, from_address, merchant, amount_micros, nonce, token FROM settlements
+                SELECT id, agent_id, from_address, merchant, amount_micros, nonce, token, attempts FROM settlements
                 WHERE batch_id = :batchId AND status = 'submitted' AND tx_hash IS NULL
                 """)
                 .param("batchId", batchId)
                 .query((rs, n) -> new Settlement(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getLong(5), rs.getString(6), rs.getString(7)))
+                        rs.getLong(5), rs.getString(6), rs.getString(7), rs.getInt(8)))
                 .list();
     }
 
@@ -423,7 +426,12 @@ class Settler extends LeaderLoop {
         record Failed(String reason) implements ItemOutcome {}
     }
 
-    private ItemOutcome outcomeOf(TransactionReceipt receipt, String token, Settlement s) {
+    /**
+     * Decides one settlement's outcome from its batch's receipt. Static and package-private so
+     * that its chain-reading decisions can be tested against a real node without a running
+     * settler; {@code nonceLookbackBlocks} bounds the search for whoever spent the nonce first.
+     */
+    static ItemOutcome outcomeOf(Web3j web3j, TransactionReceipt receipt, String token, Settlement s, long nonceLookbackBlocks) {
         Optional<ChainLogs.Landing> here = ChainLogs.inReceipt(receipt, token, s.from(), s.nonce());
         if (here.isPresent()) {
             return new ItemOutcome.Landed(here.get());
@@ -437,20 +445,38 @@ class Settler extends LeaderLoop {
         }
         String reason = failure.get();
         if (reason.contains("used or canceled")) {
-            try {
-                // The nonce is spent: someone submitted our signed authorization first. Record
-                // that transaction; the token will never pay this nonce again.
-                return ChainLogs.findUse(web3j, token, s.from(), s.nonce())
-                        .<ItemOutcome>map(ItemOutcome.Landed::new)
-                        .orElse(new ItemOutcome.Failed("the agent's authorization nonce was canceled on-chain"));
-            } catch (IOException e) {
-                return new ItemOutcome.Retry("could not look up who used the nonce: " + e.getMessage());
-            }
+            return outcomeOfSpentNonce(web3j, receipt, token, s, nonceLookbackBlocks);
         }
         if (reason.contains("expired") || reason.contains("not yet valid")) {
             return new ItemOutcome.Resign(reason);
         }
         return new ItemOutcome.Failed(reason);
+    }
+
+    /**
+     * The token refused the nonce as used or canceled. Either someone submitted our signed
+     * authorization first, and the merchant was paid in their transaction (record that one: the
+     * token never pays a nonce twice), or the agent's wallet canceled the nonce, and nothing moved
+     * (failed, for an operator). Only the token's AuthorizationUsed or AuthorizationCanceled log
+     * tells which: finding neither proves nothing (the node may not serve the log yet, or it lies
+     * beyond the lookback), so then the settlement is retried with the same nonce and signature,
+     * which cannot pay twice either.
+     */
+    private static ItemOutcome outcomeOfSpentNonce(Web3j web3j, TransactionReceipt receipt, String token, Settlement s,
+            long nonceLookbackBlocks) {
+        try {
+            ChainLogs.NonceSpend spend = ChainLogs.findSpend(web3j, token, s.from(), s.nonce(),
+                    receipt.getBlockNumber().longValueExact(), nonceLookbackBlocks, ChainLogs.SPEND_SEARCH_CHUNK_BLOCKS);
+            return switch (spend) {
+                case ChainLogs.NonceSpend.Used used -> new ItemOutcome.Landed(used.landing());
+                case ChainLogs.NonceSpend.Canceled canceled -> new ItemOutcome.Failed(
+                        "the agent's authorization nonce was canceled on-chain in " + canceled.txHash());
+                case ChainLogs.NonceSpend.Unproven unproven -> new ItemOutcome.Retry(
+                        "the token says the nonce is used or canceled, but " + unproven.reason());
+            };
+        } catch (IOException e) {
+            return new ItemOutcome.Retry("could not look up who spent the nonce: " + e.getMessage());
+        }
     }
 
     /** Applies one item's outcome to its settlement row; returns the audit append to run last. */
@@ -487,10 +513,15 @@ class Settler extends LeaderLoop {
     }
 
     private Runnable requeue(Settlement s, String reason, boolean resign) {
-        jdbc.sql("UPDATE settlements SET status = 'queued', batch_id = NULL" + (resign ? ", signature = NULL, valid_before = NULL" : "")
-                        + " WHERE id = :id AND status = 'submitted'")
+        int rows = jdbc.sql("UPDATE settlements SET status = 'queued', batch_id = NULL"
+                        + (resign ? ", signature = NULL, valid_before = NULL" : "") + " WHERE id = :id AND status = 'submitted'")
                 .param("id", s.id())
                 .update();
+        if (rows == 1 && !resign) {
+            // A retry has no limit of its own (the nonce guarantees it never pays twice), so each one
+            // is said out loud with its attempt count: an operator sees a settlement going round.
+            log.warn("Settlement {} requeued after attempt {}: {}", s.id(), s.attempts(), reason);
+        }
         return () -> audit.append("settlement.requeued", null, s.agentId(), s.id(), Map.of("reason", reason));
     }
 
