@@ -116,7 +116,7 @@ public class SettlementService {
         if (!status.get().equals("failed")) {
             return new NotFailed(status.get());
         }
-        jdbc.sql("UPDATE settlements SET status = 'queued', failure_reason = NULL, batch_id = NULL WHERE id = :id")
+        jdbc.sql("UPDATE settlements SET status = 'queued', failure_reason = NULL, batch_id = NULL, retry_after = NULL WHERE id = :id")
                 .param("id", id).update();
         SettlementView view = find(id).orElseThrow();
         audit.append("settlement.retried", operator, view.agentId(), id, Map.of("nonce", String.valueOf(view.nonce())));

@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -75,6 +76,7 @@ class Settler extends LeaderLoop {
 
     private static final Logger log = LoggerFactory.getLogger(Settler.class);
     private static final int FORM_BATCH_MAX = 500;
+    static final Duration RETRY_BACKOFF_MAX = Duration.ofMinutes(10);
     private static final long SIGNATURE_MARGIN_SECONDS = 120;
     private static final long GAS_BASE = 100_000;
     private static final long GAS_PER_ITEM = 90_000;
@@ -274,9 +276,11 @@ class Settler extends LeaderLoop {
             List<String> ready = jdbc.sql("""
                     SELECT id FROM settlements
                     WHERE status = 'queued' AND signature IS NOT NULL AND batch_id IS NULL AND valid_before > :soon
+                      AND (retry_after IS NULL OR retry_after <= :now)
                     ORDER BY created_at LIMIT :limit
                     """)
                     .param("soon", nowSeconds + SIGNATURE_MARGIN_SECONDS / 2)
+                    .param("now", Timestamp.from(clock.instant()))
                     .param("limit", settings.maxBatchItems())
                     .query(String.class)
                     .list();
@@ -513,16 +517,31 @@ class Settler extends LeaderLoop {
     }
 
     private Runnable requeue(Settlement s, String reason, boolean resign) {
-        int rows = jdbc.sql("UPDATE settlements SET status = 'queued', batch_id = NULL"
+        Duration wait = resign ? Duration.ZERO : retryBackoff(s.attempts());
+        int rows = jdbc.sql("UPDATE settlements SET status = 'queued', batch_id = NULL, retry_after = :after"
                         + (resign ? ", signature = NULL, valid_before = NULL" : "") + " WHERE id = :id AND status = 'submitted'")
+                .param("after", wait.isZero() ? null : Timestamp.from(clock.instant().plus(wait)))
                 .param("id", s.id())
                 .update();
         if (rows == 1 && !resign) {
             // A retry has no limit of its own (the nonce guarantees it never pays twice), so each one
             // is said out loud with its attempt count: an operator sees a settlement going round.
-            log.warn("Settlement {} requeued after attempt {}: {}", s.id(), s.attempts(), reason);
+            log.warn("Settlement {} requeued after attempt {} (next in {} s): {}", s.id(), s.attempts(), wait.toSeconds(), reason);
         }
         return () -> audit.append("settlement.requeued", null, s.agentId(), s.id(), Map.of("reason", reason));
+    }
+
+    /**
+     * How long a retried settlement waits before it is submitted again: at once after its first
+     * submission (most causes are passing), then 2, 4, 8 … seconds, at most {@link #RETRY_BACKOFF_MAX},
+     * because every submission of an item the token refuses still costs the relayer gas.
+     */
+    static Duration retryBackoff(int attempts) {
+        if (attempts <= 1) {
+            return Duration.ZERO;
+        }
+        long seconds = 1L << Math.min(attempts - 1, 20);
+        return Duration.ofSeconds(Math.min(seconds, RETRY_BACKOFF_MAX.toSeconds()));
     }
 
     /**

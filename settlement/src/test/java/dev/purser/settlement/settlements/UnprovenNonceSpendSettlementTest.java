@@ -67,8 +67,14 @@ class UnprovenNonceSpendSettlementTest extends PurserTestBase {
         assertThat(requeues).hasSizeGreaterThanOrEqualTo(2)
                 .allSatisfy(reason -> assertThat(reason).contains("neither AuthorizationUsed nor AuthorizationCanceled"));
         assertThat(output.getOut())
-                .contains("Settlement " + settlementId + " requeued after attempt 1: the token says the nonce is used or canceled")
-                .contains("Settlement " + settlementId + " requeued after attempt 2: ");
+                .contains("Settlement " + settlementId + " requeued after attempt 1 (next in 0 s): the token says the nonce is used or canceled")
+                .contains("Settlement " + settlementId + " requeued after attempt 2 (next in 2 s): ");
+        // Each refused submission costs gas: from the second on, they back off.
+        List<java.sql.Timestamp> submitted = jdbc.sql("""
+                SELECT at FROM audit_events WHERE subject = :s AND type = 'settlement.submitted' ORDER BY seq
+                """).param("s", settlementId).query(java.sql.Timestamp.class).list();
+        assertThat(Duration.between(submitted.get(1).toInstant(), submitted.get(2).toInstant()))
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     }
 
     private int attempts(String settlementId) {
