@@ -22,8 +22,9 @@ import org.springframework.transaction.annotation.Transactional;
  *
  * <ul>
  *   <li>each confirmed or finalized settlement has, at its (tx hash, log index), a non-removed
- *       Transfer of its token from its agent wallet to its merchant for exactly its amount, and
- *       the same transaction has the token's AuthorizationUsed(from, nonce);
+ *       Transfer of its token from its agent wallet to its merchant for exactly its amount, no
+ *       other non-removed Transfer tied to it, and the same transaction has the token's
+ *       AuthorizationUsed(from, nonce);
  *   <li>each non-removed Transfer out of an agent wallet is a settlement's transfer;
  *   <li>per agent, the balance the ledger uses equals its applied indexed Transfers, and the
  *       indexer's last cross-check found it equal to balanceOf.
@@ -100,7 +101,11 @@ public class Reconciliation {
                                  AND u.event = 'AuthorizationUsed' AND u.status <> 'removed'
                                  AND lower(u.contract) = lower(r.token)
                                  AND lower(u.args->>'authorizer') = lower(r.from_address)
-                                 AND lower(u.args->>'nonce') = lower(r.nonce)) AS used
+                                 AND lower(u.args->>'nonce') = lower(r.nonce)) AS used,
+                       (SELECT count(*) FROM chain_events d
+                        WHERE d.settlement_id = r.id AND d.event = 'Transfer' AND d.status <> 'removed'
+                          AND NOT (d.chain_id = r.chain_id AND d.tx_hash = r.tx_hash AND d.log_index = r.log_index))
+                           AS other_transfers
                 FROM recent r
                 LEFT JOIN indexer_cursor c ON c.chain_id = r.chain_id
                 LEFT JOIN chain_events t
@@ -134,6 +139,13 @@ public class Reconciliation {
                                     "field", "value", "expected", Money.format(amount), "actual",
                                     value == null ? rs.getString("t_value") : Money.format(value));
                         }
+                    }
+                    long others = rs.getLong("other_transfers");
+                    if (others > 0) {
+                        // Exactly one transfer pays a settlement: another live one tied to it means the
+                        // index (or the ledger's record of where it landed) is wrong.
+                        mismatches.add("transfer_duplicate", "settlement_id", id, "tx_hash", txHash, "log_index", logIndex,
+                                "other_transfers", others);
                     }
                     if (!rs.getBoolean("used")) {
                         mismatches.add("authorization_used_missing", "settlement_id", id, "tx_hash", txHash,

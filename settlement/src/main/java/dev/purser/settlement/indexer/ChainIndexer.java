@@ -478,35 +478,57 @@ class ChainIndexer extends LeaderLoop {
     /**
      * A confirmed Transfer out of an agent wallet must pay one of our settlements (it was tied to
      * one when indexed, through the AuthorizationUsed with our nonce before it). Anything else
-     * means the wallet's key was used outside Purser: freeze the agent and say so.
+     * means the wallet's key was used outside Purser: freeze the agent and say so. An unexplained
+     * Transfer is marked checked in the same transaction that freezes its agent and writes the
+     * audit event, so a crash in between leaves it unchecked for the next pass, never silently
+     * checked; the others are marked checked together.
      */
     private void checkOutflows(Map<String, String> wallets) {
-        List<Object[]> unexplained = tx.execute(s -> jdbc.sql("""
-                UPDATE chain_events SET outflow_checked = true
-                WHERE (chain_id, tx_hash, log_index) IN (
-                    SELECT chain_id, tx_hash, log_index FROM chain_events
-                    WHERE chain_id = :c AND event = 'Transfer' AND NOT outflow_checked AND status IN ('confirmed', 'finalized')
-                    ORDER BY block_number LIMIT :limit)
-                RETURNING tx_hash, log_index, args->>'from', args->>'to', args->>'value', settlement_id
+        List<Object[]> candidates = jdbc.sql("""
+                SELECT tx_hash, log_index, args->>'from', args->>'to', args->>'value', settlement_id FROM chain_events
+                WHERE chain_id = :c AND event = 'Transfer' AND NOT outflow_checked AND status IN ('confirmed', 'finalized')
+                ORDER BY block_number, log_index LIMIT :limit
                 """)
                 .param("c", chain.chainId())
                 .param("limit", OUTFLOW_BATCH)
                 .query((rs, n) -> new Object[] {rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5),
                         rs.getString(6)})
-                .list()
-                .stream()
-                .filter(t -> t[5] == null && wallets.containsKey(((String) t[2]).toLowerCase(Locale.ROOT)))
-                .toList());
+                .list();
+        List<Object[]> explained = new ArrayList<>();
+        List<Object[]> unexplained = new ArrayList<>();
+        for (Object[] t : candidates) {
+            boolean fromAgent = wallets.containsKey(((String) t[2]).toLowerCase(Locale.ROOT));
+            (t[5] == null && fromAgent ? unexplained : explained).add(t);
+        }
+        if (!explained.isEmpty()) {
+            named.batchUpdate("""
+                    UPDATE chain_events SET outflow_checked = true WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx
+                    """, explained.stream().map(t -> new MapSqlParameterSource().addValue("c", chain.chainId())
+                    .addValue("tx", t[0]).addValue("idx", t[1])).toArray(MapSqlParameterSource[]::new));
+        }
         for (Object[] t : unexplained) {
             String agentId = wallets.get(((String) t[2]).toLowerCase(Locale.ROOT));
             String amount = Money.format(new BigInteger((String) t[4]));
             String reason = "unexplained outflow of " + amount + " USDC in " + t[0];
-            tx.executeWithoutResult(s -> {
+            boolean frozen = Boolean.TRUE.equals(tx.execute(s -> {
+                int marked = jdbc.sql("""
+                        UPDATE chain_events SET outflow_checked = true
+                        WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx AND NOT outflow_checked
+                          AND status IN ('confirmed', 'finalized')
+                        """)
+                        .param("c", chain.chainId()).param("tx", t[0]).param("idx", t[1])
+                        .update();
+                if (marked != 1) {
+                    return false; // removed by a reorg or checked already since it was read
+                }
                 agents.freeze(null, agentId, reason.length() > 500 ? reason.substring(0, 500) : reason);
                 audit.append("wallet.unexplained_outflow", null, agentId, (String) t[0], Map.of("from", t[2], "to", t[3],
                         "amount", amount, "tx_hash", t[0], "log_index", t[1]));
-            });
-            log.warn("Froze agent {}: {}", agentId, reason);
+                return true;
+            }));
+            if (frozen) {
+                log.warn("Froze agent {}: {}", agentId, reason);
+            }
         }
     }
 

@@ -207,6 +207,39 @@ class ChainReconciliationTest extends PurserTestBase {
     }
 
     @Test
+    void aSecondLiveTransferTiedToASettlementIsReported() {
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        String fakeTx = "0x" + java.util.HexFormat.of().formatHex(random);
+        String merchant = paid.merchant().toLowerCase();
+        String stranger = "0x000000000000000000000000000000000000beef";
+        // Tied to the paid settlement, between addresses that are no agent's wallet: it moves no
+        // balance and is no outflow, so exactly one check can see it.
+        jdbc.sql("""
+                INSERT INTO chain_events (chain_id, tx_hash, log_index, block_number, block_hash, contract, event, args,
+                                          status, indexed_at, addresses, outflow_checked, balance_applied, settlement_id)
+                VALUES (1337, :tx, 0, :block, :blockHash, :token, 'Transfer', CAST(:args AS jsonb), 'confirmed', :now,
+                        CAST(:addresses AS text[]), true, true, :settlement)
+                """)
+                .param("tx", fakeTx).param("block", paid.blockNumber()).param("blockHash", paid.blockHash())
+                .param("token", tokenAddress())
+                .param("args", "{\"from\":\"" + stranger + "\",\"to\":\"" + merchant + "\",\"value\":\"2500000\"}")
+                .param("now", java.sql.Timestamp.from(clock.instant()))
+                .param("addresses", "{" + stranger + "," + merchant + "}")
+                .param("settlement", paid.settlementId())
+                .update();
+        try {
+            List<Map<String, Object>> all = reconcile().json("$.data.mismatches");
+            assertThat(all).singleElement().satisfies(m -> assertThat(m).containsEntry("kind", "transfer_duplicate")
+                    .containsEntry("settlement_id", paid.settlementId()).containsEntry("tx_hash", paid.txHash())
+                    .containsEntry("other_transfers", 1));
+        } finally {
+            jdbc.sql("DELETE FROM chain_events WHERE tx_hash = :tx").param("tx", fakeTx).update();
+        }
+        assertThat(reconcile().<List<Object>>json("$.data.mismatches")).isEmpty();
+    }
+
+    @Test
     void aRemovedTransferOrAuthorizationUsedIsReportedMissing() {
         // As a reorg would leave them: the settlement's events are still there, marked removed.
         List<Map<String, Object>> statuses = jdbc.sql("SELECT log_index, status FROM chain_events WHERE tx_hash = :tx")
