@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * and a Ganache of the test's own; two agents keep pre-authorizing and settling over HTTP while
  * the service is killed with SIGKILL at random instants (during start-up, while forming, signing,
  * sending, resolving) and started again, at least 20 times. Afterwards every settle that answered
- * 200 must be paid once and only once, as the token records it.
+ * 200 must be paid once and only once, as the token records it, and the index must hold every
+ * token log of the agents' wallets exactly once.
  *
  * <p>Replay a run with {@code -Dpurser.seed=<seed printed at the start>}.
  */
@@ -114,6 +115,8 @@ class SettlerKillNineTest {
                 ExactlyOnce.awaitConfirmed(api, settled.stream().map(SpendDriver.Settled::settlementId).toList(),
                         Duration.ofSeconds(120));
                 ExactlyOnce.assertPaidExactlyOnce(rig, api, settled, merchants, funded);
+                // The indexer was killed as often as the settler: it resumed from its cursor each time.
+                ExactlyOnce.assertIndexMatchesChain(rig, funded.keySet(), Duration.ofSeconds(60));
             } catch (Throwable t) {
                 System.out.println("seed " + seed + "; service log tail:\n" + service.logTail(150));
                 throw t;

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * DESIGN.md "Scaling out": two service instances share one PostgreSQL; exactly one of them
  * submits settlements (it holds the settler's advisory lock) and the other stands by. When the
- * leader is killed with SIGKILL, PostgreSQL ends its session, the lock passes, and the other
- * instance carries on within seconds: settlements keep landing, each paid exactly once.
+ * leader is killed with SIGKILL, PostgreSQL ends its session, the lock passes within seconds, and
+ * the other instance carries on: settlements keep landing, each paid exactly once, and its indexer
+ * carries the index on without a gap.
  */
 class SettlerTakeoverTest {
 
@@ -26,7 +27,8 @@ class SettlerTakeoverTest {
     private static final java.util.regex.Pattern LEADING =
             java.util.regex.Pattern.compile("now submits settlements|now owns purser\\.settler\\.");
     private static final long FUNDED_MICROS = 1_000_000L * 1_000_000;
-    private static final Duration TAKEOVER_WITHIN = Duration.ofSeconds(15);
+    private static final Duration TAKEOVER_WITHIN = Duration.ofSeconds(5);
+    private static final Duration PAID_AFTER_KILL_WITHIN = Duration.ofSeconds(60);
 
     @Test
     void whenTheLeadingInstanceIsKilledTheOtherTakesOverWithinSecondsAndEverythingIsPaidOnce() throws Exception {
@@ -54,18 +56,24 @@ class SettlerTakeoverTest {
                 a.kill9();
                 Instant killedAt = Instant.now();
                 int settledBeforeKill = driver.settled().size();
+                SettlementRig.awaitTrue(TAKEOVER_WITHIN, () -> leads(b),
+                        "the second instance takes the settler's lock within " + TAKEOVER_WITHIN + " of the kill");
+                long takeoverMillis = Duration.between(killedAt, Instant.now()).toMillis();
+                // What the first instance had sent but not yet seen mined, the second resolves
+                // first: a settle made after the kill waits behind that backlog, whose size is the
+                // driver's lead over Ganache on this machine, not a property of the takeover.
                 Optional<SpendDriver.Settled> firstAfterKill = Optional.empty();
-                Instant deadline = killedAt.plus(TAKEOVER_WITHIN);
+                Instant deadline = killedAt.plus(PAID_AFTER_KILL_WITHIN);
                 while (Instant.now().isBefore(deadline) && firstAfterKill.isEmpty()) {
                     List<SpendDriver.Settled> sofar = driver.settled();
                     List<SpendDriver.Settled> after = sofar.subList(settledBeforeKill, sofar.size());
                     firstAfterKill = after.stream().filter(s -> isConfirmed(b.api(), s.settlementId())).findFirst();
                     SettlementRig.sleep(Duration.ofMillis(200));
                 }
-                assertThat(firstAfterKill).as("a settle made after the kill is confirmed within " + TAKEOVER_WITHIN).isPresent();
-                System.out.printf("takeover: first post-kill settlement confirmed %d ms after the kill%n",
-                        Duration.between(killedAt, Instant.now()).toMillis());
-                assertThat(leads(b)).as("the second instance took the lock").isTrue();
+                assertThat(firstAfterKill).as("a settle made after the kill is confirmed within " + PAID_AFTER_KILL_WITHIN)
+                        .isPresent();
+                System.out.printf("takeover: lock taken %d ms after the kill, first post-kill settlement confirmed %d ms"
+                        + " after it%n", takeoverMillis, Duration.between(killedAt, Instant.now()).toMillis());
 
                 SettlementRig.sleep(Duration.ofSeconds(3)); // keep going under the new leader for a while
                 driver.stopAndJoin(Duration.ofSeconds(60));
@@ -74,6 +82,7 @@ class SettlerTakeoverTest {
                 ExactlyOnce.awaitConfirmed(b.api(), settled.stream().map(SpendDriver.Settled::settlementId).toList(),
                         Duration.ofSeconds(60));
                 ExactlyOnce.assertPaidExactlyOnce(rig, b.api(), settled, merchants, Map.of(agent.wallet(), FUNDED_MICROS));
+                ExactlyOnce.assertIndexMatchesChain(rig, List.of(agent.wallet()), Duration.ofSeconds(60));
             } catch (Throwable t) {
                 System.out.println("instance a:\n" + a.logTail(60) + "\ninstance b:\n" + b.logTail(60));
                 throw t;

@@ -100,4 +100,46 @@ public final class ExactlyOnce {
                     .isEqualTo(fundedByWallet.get(wallet) - spent);
         }
     }
+
+    /**
+     * DESIGN.md "Chain indexing": once the indexer has passed the current head, {@code
+     * chain_events} holds every token log naming these wallets (Transfers from and to them,
+     * their AuthorizationUsed) exactly once and live, and no live one the chain does not have:
+     * whatever restarts happened, indexing resumed without a gap or a stray.
+     */
+    public static void assertIndexMatchesChain(SettlementRig rig, Collection<String> wallets, Duration timeout) throws Exception {
+        long head = rig.node().web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+        SettlementRig.awaitTrue(timeout, () -> indexedUpTo(rig) >= head, "the indexer reaches block " + head);
+        for (String wallet : wallets) {
+            Set<String> onChain = new java.util.TreeSet<>();
+            for (Log l : rig.tokenLogsOf(wallet)) {
+                onChain.add(l.getTransactionHash().toLowerCase() + ":" + l.getLogIndex() + ":"
+                        + (l.getTopics().getFirst().equalsIgnoreCase(SettlementRig.TRANSFER_TOPIC) ? "Transfer" : "AuthorizationUsed"));
+            }
+            List<String> indexed = new ArrayList<>();
+            try (var c = rig.db(); var ps = c.prepareStatement("""
+                    SELECT tx_hash, log_index, event FROM chain_events
+                    WHERE addresses @> ARRAY[lower(?)] AND status <> 'removed' AND lower(contract) = lower(?)
+                      AND event IN ('Transfer', 'AuthorizationUsed')
+                    """)) {
+                ps.setString(1, wallet);
+                ps.setString(2, rig.token());
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        indexed.add(rs.getString(1) + ":" + rs.getInt(2) + ":" + rs.getString(3));
+                    }
+                }
+            }
+            assertThat(indexed).as("indexed token logs of " + wallet + " = its logs on the chain").doesNotHaveDuplicates()
+                    .containsExactlyInAnyOrderElementsOf(onChain);
+        }
+    }
+
+    private static long indexedUpTo(SettlementRig rig) {
+        try (var c = rig.db(); var rs = c.createStatement().executeQuery("SELECT max(next_block) FROM indexer_cursor")) {
+            return rs.next() ? rs.getLong(1) - 1 : -1;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

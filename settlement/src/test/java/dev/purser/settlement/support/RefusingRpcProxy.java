@@ -22,8 +22,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * A JSON-RPC forwarder in front of a real node that answers eth_getLogs itself when the asked
  * block range is wider than a limit, the way hosted nodes do: {@code -32005 "query returned more
- * than 10000 results"}. Everything else goes to the node untouched. It records every eth_getLogs
- * it saw, so a test can tell what the service asked and what was refused.
+ * than 10000 results"}, and, when told to, refuses the {@code finalized} block tag. Everything else
+ * goes to the node untouched. It records every eth_getLogs it saw, so a test can tell what the
+ * service asked and what was refused.
  */
 public final class RefusingRpcProxy implements AutoCloseable {
 
@@ -41,6 +42,7 @@ public final class RefusingRpcProxy implements AutoCloseable {
     private final URI upstream;
     private final List<GetLogs> calls = new CopyOnWriteArrayList<>();
     private volatile long maxBlocks = Long.MAX_VALUE;
+    private volatile boolean finalizedTag = true;
 
     private RefusingRpcProxy(URI upstream) throws IOException {
         this.upstream = upstream;
@@ -67,6 +69,11 @@ public final class RefusingRpcProxy implements AutoCloseable {
         this.maxBlocks = blocks;
     }
 
+    /** From now on the node knows no {@code finalized} block tag, as chains without finality gadgets. */
+    public void refuseFinalizedTag() {
+        this.finalizedTag = false;
+    }
+
     public void refuseNothing() {
         this.maxBlocks = Long.MAX_VALUE;
     }
@@ -90,6 +97,10 @@ public final class RefusingRpcProxy implements AutoCloseable {
                         ? ("{\"jsonrpc\":\"2.0\",\"id\":" + request.path("id") + ",\"error\":{\"code\":-32005,"
                                 + "\"message\":\"query returned more than 10000 results\"}}").getBytes(StandardCharsets.UTF_8)
                         : forward(body);
+            } else if (!finalizedTag && request.isObject() && "eth_getBlockByNumber".equals(request.path("method").asString(""))
+                    && "finalized".equals(request.path("params").path(0).asString(""))) {
+                answer = ("{\"jsonrpc\":\"2.0\",\"id\":" + request.path("id") + ",\"error\":{\"code\":-32602,"
+                        + "\"message\":\"invalid block tag finalized\"}}").getBytes(StandardCharsets.UTF_8);
             } else {
                 answer = forward(body);
             }
