@@ -153,6 +153,39 @@ class AuditVerifierTest extends PurserTestBase {
         assertThat(five.get("status").stringValue()).isIn("confirmed", "finalized");
     }
 
+    /**
+     * The auditor's command itself, {@code scripts/verify-audit}, as a separate process: exit 0 on
+     * the honest export, 1 on one with a single amount changed, 2 when it cannot read the file.
+     * It is handed the suite's classpath so that it does not build inside this build.
+     */
+    @Test
+    void theAuditorsScriptPassesTheHonestExportAndFailsATamperedOne() throws Exception {
+        Path honest = dir.resolve("honest.ndjson");
+        Files.writeString(honest, exportText);
+        Run ok = script(honest.toString());
+        assertThat(ok.code()).as(ok.output()).isZero();
+        assertThat(ok.output()).contains("verified 5 settlements, 9 authorizations, ").contains(": OK");
+
+        Path tampered = dir.resolve("tampered.ndjson");
+        Files.writeString(tampered, withSettlement(1, s -> ((ObjectNode) s.get("authorizations").get(0)).put("amount_micros", 500_001L)));
+        Run mismatch = script(tampered.toString());
+        assertThat(mismatch.code()).as(mismatch.output()).isEqualTo(1);
+        assertThat(mismatch.output()).contains("settlement " + settlementIds.get(1)).contains("MISMATCH");
+
+        Run unreadable = script(dir.resolve("missing.ndjson").toString());
+        assertThat(unreadable.code()).as(unreadable.output()).isEqualTo(2);
+    }
+
+    private Run script(String exportFile) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("..", "scripts", "verify-audit").toString(), exportFile,
+                TestChain.shared().rpcUrl()).redirectErrorStream(true);
+        pb.environment().put("PURSER_VERIFY_AUDIT_CLASSPATH", System.getProperty("java.class.path"));
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("verify-audit finishes").isTrue();
+        return new Run(p.exitValue(), output);
+    }
+
     @Test
     void oneChangedAuthorizationAmountIsCaught() throws Exception {
         Run run = verify(withSettlement(0, s -> ((ObjectNode) s.get("authorizations").get(1)).put("amount_micros", 2_200_001L)));

@@ -3,7 +3,6 @@ package dev.purser.settlement.indexer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.purser.contracts.testing.GanacheNode;
 import dev.purser.settlement.support.Api;
 import dev.purser.settlement.support.PurserTestBase;
 import dev.purser.settlement.support.RefusingRpcProxy;
@@ -24,13 +23,10 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 class FinalityDepthTest extends PurserTestBase {
 
-    private static final GanacheNode PRIVATE_CHAIN = GanacheNode.start();
-    private static final RefusingRpcProxy PROXY = RefusingRpcProxy.start(PRIVATE_CHAIN.rpcUrl());
+    private static final RefusingRpcProxy PROXY = privateChainBehindProxy();
     private static final int FINALITY_DEPTH = 4;
 
     static {
-        privateChain = PRIVATE_CHAIN;
-        privateRpcUrl = PROXY.url();
         PROXY.refuseFinalizedTag();
     }
 
@@ -42,10 +38,7 @@ class FinalityDepthTest extends PurserTestBase {
 
     @AfterAll
     static void stopPrivateChain() {
-        privateChain = null;
-        privateRpcUrl = null;
-        PROXY.close();
-        PRIVATE_CHAIN.close();
+        closePrivateChain(PROXY);
     }
 
     @Test
@@ -62,7 +55,7 @@ class FinalityDepthTest extends PurserTestBase {
         // Walk the head up one block at a time: below block + depth the settlement and its events
         // must not be final, whatever the indexer did in the meantime.
         while (head() < block + FINALITY_DEPTH) {
-            PRIVATE_CHAIN.mine();
+            chain().mine();
             sleepTicks();
             long head = head();
             String status = api().get("/v1/settlements/" + settlementId, ADMIN).string("$.data.status");
@@ -89,7 +82,7 @@ class FinalityDepthTest extends PurserTestBase {
 
     private long head() {
         try {
-            return PRIVATE_CHAIN.web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
+            return chain().web3j().ethBlockNumber().send().getBlockNumber().longValueExact();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

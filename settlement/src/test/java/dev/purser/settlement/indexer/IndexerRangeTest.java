@@ -3,7 +3,6 @@ package dev.purser.settlement.indexer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.purser.contracts.testing.GanacheNode;
 import dev.purser.settlement.support.Api;
 import dev.purser.settlement.support.PurserTestBase;
 import dev.purser.settlement.support.RefusingRpcProxy;
@@ -23,13 +22,10 @@ import tools.jackson.databind.JsonNode;
  */
 class IndexerRangeTest extends PurserTestBase {
 
-    private static final GanacheNode PRIVATE_CHAIN = GanacheNode.start();
-    private static final RefusingRpcProxy PROXY = RefusingRpcProxy.start(PRIVATE_CHAIN.rpcUrl());
+    private static final RefusingRpcProxy PROXY = privateChainBehindProxy();
     private static final int LIMIT = 3;
 
     static {
-        privateChain = PRIVATE_CHAIN;
-        privateRpcUrl = PROXY.url();
         PROXY.refuseRangesAbove(LIMIT);
     }
 
@@ -41,10 +37,7 @@ class IndexerRangeTest extends PurserTestBase {
 
     @AfterAll
     static void stopPrivateChain() {
-        privateChain = null;
-        privateRpcUrl = null;
-        PROXY.close();
-        PRIVATE_CHAIN.close();
+        closePrivateChain(PROXY);
     }
 
     private int rangeSize() {
@@ -55,7 +48,7 @@ class IndexerRangeTest extends PurserTestBase {
     void shrinksOnRefusalsMissesNothingAndGrowsBackWhenTheLimitGoes() {
         // Blocks to index before anything happens: the first ranges are far wider than allowed.
         for (int i = 0; i < 30; i++) {
-            PRIVATE_CHAIN.mine();
+            chain().mine();
         }
         Funded agent = fundedAgent("\"per_transaction_limit\":\"10\",\"daily_limit\":\"50\"", 20_000_000);
         String id = api().post("/v1/authorizations", agent.secret(), "{\"amount\":\"4\",\"merchant\":\"" + MERCHANT + "\"}")
@@ -86,7 +79,7 @@ class IndexerRangeTest extends PurserTestBase {
 
         PROXY.refuseNothing();
         for (int i = 0; i < 150; i++) {
-            PRIVATE_CHAIN.mine();
+            chain().mine();
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> rangeSize() >= 16 * LIMIT);
     }

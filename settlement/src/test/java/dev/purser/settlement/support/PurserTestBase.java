@@ -56,6 +56,28 @@ public abstract class PurserTestBase {
     /** Set with {@link #privateChain} when the service must reach that chain through something (a proxy). */
     protected static volatile String privateRpcUrl;
 
+    /**
+     * Starts a private Ganache behind a {@link RefusingRpcProxy} and points this class's service
+     * at the proxy. Call it from a static initializer; the class still registers the proxy's URL
+     * in its own {@code @DynamicPropertySource}, so that it gets its own service.
+     */
+    protected static RefusingRpcProxy privateChainBehindProxy() {
+        GanacheNode chain = GanacheNode.start();
+        RefusingRpcProxy proxy = RefusingRpcProxy.start(chain.rpcUrl());
+        privateChain = chain;
+        privateRpcUrl = proxy.url();
+        return proxy;
+    }
+
+    /** Stops what {@link #privateChainBehindProxy()} started; call it from {@code @AfterAll}. */
+    protected static void closePrivateChain(RefusingRpcProxy proxy) {
+        GanacheNode chain = privateChain;
+        privateChain = null;
+        privateRpcUrl = null;
+        proxy.close();
+        chain.close();
+    }
+
     @TestConfiguration
     public static class TestClock {
         @Bean

@@ -14,16 +14,12 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.web3j.crypto.Keys;
 import org.web3j.protocol.core.DefaultBlockParameterName;
-import org.web3j.protocol.core.methods.request.EthFilter;
-import org.web3j.protocol.core.methods.response.EthLog;
 import org.web3j.protocol.core.methods.response.Log;
-import org.web3j.utils.Numeric;
 
 /**
  * What the fault tests run a service against, all private to one test class: an embedded
@@ -37,8 +33,6 @@ public final class SettlementRig implements AutoCloseable {
     public static final String MASTER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     public static final String ADMIN = PurserTestBase.ADMIN;
     /** keccak256("AuthorizationUsed(address,bytes32)"). */
-    public static final String AUTHORIZATION_USED_TOPIC = "0x98de503528ee59b575ef0c0a2576a82497bfc029a5685b209e9ec333479b10a5";
-    public static final String TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
 
     private final Path dir;
     private final EmbeddedPostgresServer postgres;
@@ -108,60 +102,7 @@ public final class SettlementRig implements AutoCloseable {
 
     /** Every AuthorizationUsed the token logged for {@code authorizer}, on the canonical chain. */
     public List<Log> authorizationUsed(String authorizer) {
-        EthFilter filter = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, token());
-        filter.addSingleTopic(AUTHORIZATION_USED_TOPIC);
-        filter.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(authorizer), 64));
-        try {
-            EthLog answer = node.web3j().ethGetLogs(filter).send();
-            if (answer.hasError()) {
-                throw new IllegalStateException("eth_getLogs: " + answer.getError().getMessage());
-            }
-            List<Log> logs = new ArrayList<>();
-            for (EthLog.LogResult<?> r : answer.getLogs()) {
-                logs.add((Log) r.get());
-            }
-            return logs;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Every token log that names {@code wallet} on the canonical chain, as eth_getLogs returns them:
-     * Transfers from it, Transfers to it, and AuthorizationUsed by it.
-     */
-    public List<Log> tokenLogsOf(String wallet) {
-        String padded = Numeric.toHexStringWithPrefixZeroPadded(Numeric.toBigInt(wallet), 64);
-        List<Log> logs = new ArrayList<>(authorizationUsed(wallet));
-        logs.addAll(getLogs(TRANSFER_TOPIC, padded, null));
-        logs.addAll(getLogs(TRANSFER_TOPIC, null, padded));
-        return logs;
-    }
-
-    private List<Log> getLogs(String topic0, String topic1, String topic2) {
-        EthFilter filter = new EthFilter(DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, token());
-        filter.addSingleTopic(topic0);
-        if (topic1 == null) {
-            filter.addNullTopic();
-        } else {
-            filter.addSingleTopic(topic1);
-        }
-        if (topic2 != null) {
-            filter.addSingleTopic(topic2);
-        }
-        try {
-            EthLog answer = node.web3j().ethGetLogs(filter).send();
-            if (answer.hasError()) {
-                throw new IllegalStateException("eth_getLogs: " + answer.getError().getMessage());
-            }
-            List<Log> logs = new ArrayList<>();
-            for (EthLog.LogResult<?> r : answer.getLogs()) {
-                logs.add((Log) r.get());
-            }
-            return logs;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TokenLogs.authorizationUsed(node.web3j(), token(), authorizer);
     }
 
     /** The nonce (topic 2) of each AuthorizationUsed log, lower-case hex. */
