@@ -125,7 +125,11 @@ class ChainIndexer extends LeaderLoop {
         purserWallets.add(custody.treasury().address().toLowerCase(Locale.ROOT));
         Cursor cursor = handleReorg(cursor(head), wallets);
         for (int i = 0; i < RANGES_PER_TICK_MAX && cursor.next() <= head; i++) {
-            cursor = indexRange(cursor, head, deployed.get(), purserWallets);
+            Cursor next = indexRange(cursor, head, deployed.get(), purserWallets);
+            if (next.equals(cursor)) {
+                break; // the chain moved under this pass: the next one starts with the reorg check
+            }
+            cursor = next;
         }
         long confirmedUpTo = advanceStatuses(head);
         Set<String> moved = applyBalances(wallets);
@@ -170,6 +174,21 @@ class ChainIndexer extends LeaderLoop {
         long from = cursor.next();
         long to = Math.min(head, from + cursor.rangeSize() - 1);
         EthBlock.Block endBefore = block(to);
+        // The range must continue the indexed chain: its first block's parent is the last block
+        // indexed. A reorg between two ranges of one pass would otherwise leave the first range's
+        // events live while the second is read from the new branch, and the newest kept header,
+        // now on the new branch, would hide it from every later reorg check.
+        EthBlock.Block first = from == to ? endBefore : block(from);
+        Optional<String> indexedParent = jdbc.sql("SELECT hash FROM indexed_blocks WHERE chain_id = :c AND number = :n")
+                .param("c", chain.chainId())
+                .param("n", from - 1)
+                .query(String.class)
+                .optional();
+        if (first == null || endBefore == null
+                || (indexedParent.isPresent() && !indexedParent.get().equalsIgnoreCase(first.getParentHash()))) {
+            log.info("Block {} does not continue the indexed chain; checking for a reorg first", from);
+            return cursor;
+        }
         List<Log> logs;
         try {
             logs = LogQueries.fetch(web3j, from, to, deployed.token(), deployed.batchSettler(), purserWallets);
@@ -184,7 +203,7 @@ class ChainIndexer extends LeaderLoop {
             throw refused;
         }
         EthBlock.Block endAfter = block(to);
-        if (!endAfter.getHash().equals(endBefore.getHash())) {
+        if (endAfter == null || !endAfter.getHash().equals(endBefore.getHash())) {
             return cursor; // the chain moved under us; the next pass sees the reorg and starts over
         }
         List<Row> rows = rows(logs, deployed, purserWallets);

@@ -43,6 +43,10 @@ public final class RefusingRpcProxy implements AutoCloseable {
     private final List<GetLogs> calls = new CopyOnWriteArrayList<>();
     private volatile long maxBlocks = Long.MAX_VALUE;
     private volatile boolean finalizedTag = true;
+    private final java.util.concurrent.atomic.AtomicReference<BeforeGetLogs> beforeGetLogs =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    private record BeforeGetLogs(long fromBlock, Runnable action) {}
 
     private RefusingRpcProxy(URI upstream) throws IOException {
         this.upstream = upstream;
@@ -74,6 +78,14 @@ public final class RefusingRpcProxy implements AutoCloseable {
         this.finalizedTag = false;
     }
 
+    /**
+     * Runs {@code action} once, when the first eth_getLogs from {@code fromBlock} arrives, before
+     * the node sees that call: a chain event at an exact point of the indexer's work.
+     */
+    public void beforeGetLogsFrom(long fromBlock, Runnable action) {
+        beforeGetLogs.set(new BeforeGetLogs(fromBlock, action));
+    }
+
     public void refuseNothing() {
         this.maxBlocks = Long.MAX_VALUE;
     }
@@ -91,6 +103,10 @@ public final class RefusingRpcProxy implements AutoCloseable {
                 JsonNode filter = request.path("params").path(0);
                 long from = block(filter.path("fromBlock"));
                 long to = block(filter.path("toBlock"));
+                BeforeGetLogs hook = beforeGetLogs.get();
+                if (hook != null && hook.fromBlock() == from && beforeGetLogs.compareAndSet(hook, null)) {
+                    hook.action().run();
+                }
                 boolean refuse = from >= 0 && to >= from && to - from + 1 > maxBlocks;
                 calls.add(new GetLogs(from, to, refuse, filter));
                 answer = refuse
