@@ -116,11 +116,93 @@ class AuditVerifierTest extends PurserTestBase {
     private record Run(int code, String output) {}
 
     private Run verify(String export) throws Exception {
+        return verify(export, java.util.Map.of());
+    }
+
+    private Run verify(String export, java.util.Map<Long, byte[]> anchors) throws Exception {
         Path file = dir.resolve("export-" + System.nanoTime() + ".ndjson");
         Files.writeString(file, export);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = AuditVerifier.run(file, TestChain.shared().rpcUrl(), new PrintStream(out, true, StandardCharsets.UTF_8));
+        int code = AuditVerifier.run(file, TestChain.shared().rpcUrl(), anchors, new PrintStream(out, true, StandardCharsets.UTF_8));
         return new Run(code, out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The seq of the export's last audit event: with its hash, what an auditor keeps as an anchor. */
+    private static long lastSeqOf(String export) {
+        long last = 0;
+        for (String line : export.split("\n")) {
+            JsonNode node = ExportFormat.MAPPER.readTree(line);
+            if (node.get("kind").stringValue().equals("audit_event")) {
+                last = node.get("seq").longValue();
+            }
+        }
+        return last;
+    }
+
+    private static String hashOfSeq(String export, long seq) {
+        for (String line : export.split("\n")) {
+            JsonNode node = ExportFormat.MAPPER.readTree(line);
+            if (node.get("kind").stringValue().equals("audit_event") && node.get("seq").longValue() == seq) {
+                return node.get("hash").stringValue();
+            }
+        }
+        throw new IllegalStateException("no audit event seq " + seq);
+    }
+
+    /**
+     * What someone with write access to the database could do: change an early entry and
+     * recompute every hash after it, so that the chain is whole again.
+     */
+    private static String rewrittenHistory(String export) {
+        List<String> lines = new ArrayList<>();
+        byte[] prev = null;
+        for (String line : export.split("\n")) {
+            JsonNode node = ExportFormat.MAPPER.readTree(line);
+            if (node.get("kind").stringValue().equals("audit_event")) {
+                ObjectNode copy = (ObjectNode) node.deepCopy();
+                long seq = copy.get("seq").longValue();
+                if (seq == 2) {
+                    copy.put("data_json", copy.get("data_json").stringValue().replaceFirst("\\}$", ",\"forged\":\"yes\"}"));
+                }
+                if (prev != null) {
+                    copy.put("prev_hash", SettlementProofs.hex(prev));
+                }
+                AuditEntry e = new AuditEntry(seq, copy.get("id").stringValue(), java.time.Instant.parse(copy.get("at").stringValue()),
+                        copy.get("type").stringValue(), text(copy, "actor_credential_id"), text(copy, "actor_scope"),
+                        text(copy, "agent_id"), copy.get("subject").stringValue(), copy.get("data_json").stringValue(),
+                        SettlementProofs.hash(copy.get("prev_hash").stringValue()), null);
+                prev = AuditChain.hash(e);
+                copy.put("hash", SettlementProofs.hex(prev));
+                line = ExportFormat.MAPPER.writeValueAsString(copy);
+            }
+            lines.add(line);
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).stringValue() : null;
+    }
+
+    @Test
+    void aConsistentlyRewrittenLogIsCaughtOnlyByAnAnchorFromAnEarlierCheck() throws Exception {
+        long last = lastSeqOf(exportText);
+        String rewritten = rewrittenHistory(exportText);
+        assertThat(rewritten).isNotEqualTo(exportText).contains("forged");
+        assertThat(hashOfSeq(rewritten, last)).isNotEqualTo(hashOfSeq(exportText, last));
+        Run unanchored = verify(rewritten);
+        assertThat(unanchored.code()).as("a whole chain, rewritten, is whole: " + unanchored.output()).isEqualTo(AuditVerifier.OK);
+
+        java.util.Map<Long, byte[]> anchor = java.util.Map.of(last, SettlementProofs.hash(hashOfSeq(exportText, last)));
+        Run honest = verify(exportText, anchor);
+        assertThat(honest.code()).as(honest.output()).isEqualTo(AuditVerifier.OK);
+        Run anchored = verify(rewritten, anchor);
+        assertThat(anchored.code()).as(anchored.output()).isEqualTo(AuditVerifier.MISMATCH);
+        assertThat(anchored.output()).contains("audit event seq " + last).contains("the log was rewritten since");
+
+        Run beyond = verify(exportText, java.util.Map.of(last + 5, SettlementProofs.hash(hashOfSeq(exportText, last))));
+        assertThat(beyond.code()).as(beyond.output()).isEqualTo(AuditVerifier.MISMATCH);
+        assertThat(beyond.output()).contains("anchor seq " + (last + 5)).contains("ends at seq " + last);
     }
 
     /** The export with the line of settlement {@code index} (in {@link #AMOUNTS} order) changed. */
@@ -174,11 +256,24 @@ class AuditVerifierTest extends PurserTestBase {
 
         Run unreadable = script(dir.resolve("missing.ndjson").toString());
         assertThat(unreadable.code()).as(unreadable.output()).isEqualTo(2);
+
+        long last = lastSeqOf(exportText);
+        Run anchored = script(honest.toString(), "--anchor", last + ":" + hashOfSeq(exportText, last));
+        assertThat(anchored.code()).as(anchored.output()).isZero();
+        Path rewritten = dir.resolve("rewritten.ndjson");
+        Files.writeString(rewritten, rewrittenHistory(exportText));
+        Run caught = script(rewritten.toString(), "--anchor", last + ":" + hashOfSeq(exportText, last));
+        assertThat(caught.code()).as(caught.output()).isEqualTo(1);
+        assertThat(caught.output()).contains("the log was rewritten since");
+        Run malformed = script(honest.toString(), "--anchor", "not-an-anchor");
+        assertThat(malformed.code()).as(malformed.output()).isEqualTo(2);
     }
 
-    private Run script(String exportFile) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("..", "scripts", "verify-audit").toString(), exportFile,
-                TestChain.shared().rpcUrl()).redirectErrorStream(true);
+    private Run script(String exportFile, String... anchorArgs) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", Path.of("..", "scripts", "verify-audit").toString(), exportFile,
+                TestChain.shared().rpcUrl()));
+        command.addAll(List.of(anchorArgs));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("PURSER_VERIFY_AUDIT_CLASSPATH", System.getProperty("java.class.path"));
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

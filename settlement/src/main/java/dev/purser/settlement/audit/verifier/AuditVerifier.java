@@ -47,7 +47,14 @@ import tools.jackson.databind.JsonNode;
  * chain. Each mismatch is printed; the exit code is 0 when all holds, 1 on any mismatch, 2 when
  * the check itself could not be done (unreadable file, RPC node unreachable).
  *
- * <p>Usage: {@code AuditVerifier EXPORT.ndjson RPC_URL} (scripts/verify-audit wraps it).
+ * <p>Anchors: the hash chain proves that no row was changed relative to the rows around it, not
+ * that someone with the database did not rewrite the whole chain. An auditor who kept the head
+ * of an earlier check ({@code seq} and {@code hash}, printed on every run and by {@code GET
+ * /v1/audit/verify}) passes it as an anchor: the entry at that seq must still have that hash, and
+ * the log must still reach that far.
+ *
+ * <p>Usage: {@code AuditVerifier EXPORT.ndjson RPC_URL [--anchor SEQ:HASH]...} (scripts/verify-audit
+ * wraps it).
  */
 public final class AuditVerifier {
 
@@ -60,6 +67,9 @@ public final class AuditVerifier {
 
     /** What the duplicate checks remember grows with the file: bounded, as everything is. */
     static final int MAX_SETTLEMENTS = 2_000_000;
+
+    /** Anchors an auditor may pass at once. */
+    static final int MAX_ANCHORS = 1_000;
 
     /** Receipts are cached because one batch transaction pays many settlements. */
     private static final int RECEIPT_CACHE_SIZE = 512;
@@ -79,6 +89,7 @@ public final class AuditVerifier {
     private final Set<String> nonces = new HashSet<>();
     private final Set<String> transfers = new HashSet<>();
     private final Set<String> authorizationIds = new HashSet<>();
+    private final Map<Long, byte[]> anchors;
 
     private long mismatches;
     private long settlements;
@@ -90,23 +101,51 @@ public final class AuditVerifier {
     private byte[] lastHash;
     private JsonNode end;
 
-    AuditVerifier(Chain chain, PrintStream out) {
+    AuditVerifier(Chain chain, PrintStream out, Map<Long, byte[]> anchors) {
         this.chain = chain;
         this.out = out;
+        this.anchors = Map.copyOf(anchors);
     }
 
     public static void main(String[] args) {
-        if (args.length != 2) {
-            System.err.println("usage: AuditVerifier EXPORT.ndjson RPC_URL");
+        Map<Long, byte[]> anchors = new java.util.TreeMap<>();
+        boolean valid = args.length >= 2 && args.length % 2 == 0 && (args.length - 2) / 2 <= MAX_ANCHORS;
+        for (int i = 2; valid && i < args.length; i += 2) {
+            Optional<Map.Entry<Long, byte[]>> anchor = "--anchor".equals(args[i]) ? anchor(args[i + 1]) : Optional.empty();
+            anchor.ifPresent(a -> anchors.put(a.getKey(), a.getValue()));
+            valid = anchor.isPresent();
+        }
+        if (!valid) {
+            System.err.println("usage: AuditVerifier EXPORT.ndjson RPC_URL [--anchor SEQ:HASH]...");
             System.err.println("  EXPORT.ndjson  GET /v1/audit/export?format=ndjson&kind=all (or kind=settlements)");
             System.err.println("  RPC_URL        a JSON-RPC node of the chain the settlements were paid on");
+            System.err.println("  SEQ:HASH       an audit entry's seq and hash from an earlier check (at most " + MAX_ANCHORS + ")");
             System.exit(ERROR);
         }
-        System.exit(run(Path.of(args[0]), args[1], System.out));
+        System.exit(run(Path.of(args[0]), args[1], anchors, System.out));
+    }
+
+    /** {@code SEQ:0xHASH}, or empty when it is not one. */
+    static Optional<Map.Entry<Long, byte[]>> anchor(String text) {
+        int colon = text.indexOf(':');
+        if (colon <= 0 || colon > 19) {
+            return Optional.empty();
+        }
+        try {
+            long seq = Long.parseLong(text.substring(0, colon));
+            return seq > 0 ? Optional.of(Map.entry(seq, SettlementProofs.hash(text.substring(colon + 1)))) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Verifies {@code export} against the node at {@code rpcUrl}; returns the exit code. */
     public static int run(Path export, String rpcUrl, PrintStream out) {
+        return run(export, rpcUrl, Map.of(), out);
+    }
+
+    /** As {@link #run(Path, String, PrintStream)}, also holding the log to the auditor's anchors. */
+    public static int run(Path export, String rpcUrl, Map<Long, byte[]> anchors, PrintStream out) {
         OkHttpClient http = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(10))
                 .readTimeout(Duration.ofSeconds(30))
@@ -114,7 +153,7 @@ public final class AuditVerifier {
                 .build();
         Web3j web3j = Web3j.build(new HttpService(rpcUrl, http));
         try {
-            return new AuditVerifier(new RpcChain(web3j), out).verify(export);
+            return new AuditVerifier(new RpcChain(web3j), out, anchors).verify(export);
         } finally {
             web3j.shutdown();
         }
@@ -170,6 +209,15 @@ public final class AuditVerifier {
     }
 
     private void verifyEnd() {
+        for (Map.Entry<Long, byte[]> anchor : anchors.entrySet()) {
+            long seq = anchor.getKey();
+            if (firstSeq == null || seq > lastSeq) {
+                mismatch(0, "anchor seq " + seq, "the audit log " + (firstSeq == null ? "in this export is empty"
+                        : "ends at seq " + lastSeq) + ": entries an earlier check saw are gone");
+            } else if (seq < firstSeq) {
+                out.println("NOTE anchor seq " + seq + " is before this export's first entry (seq " + firstSeq + "): not checked");
+            }
+        }
         if (end == null) {
             mismatch(0, "export", "there is no export_end line: the export was cut short");
             return;
@@ -211,6 +259,11 @@ public final class AuditVerifier {
         }
         if (!Arrays.equals(AuditChain.hash(entry), entry.hash())) {
             mismatch(lineNumber, what, "hash does not match the entry's content");
+        }
+        byte[] anchored = anchors.get(entry.seq());
+        if (anchored != null && !Arrays.equals(anchored, entry.hash())) {
+            mismatch(lineNumber, what, "its hash is " + SettlementProofs.hex(entry.hash()) + ", an earlier check anchored "
+                    + SettlementProofs.hex(anchored) + ": the log was rewritten since");
         }
         lastSeq = entry.seq();
         lastHash = entry.hash();
