@@ -66,7 +66,8 @@ class ChainIndexer extends LeaderLoop {
     static final int WALLETS_MAX = 1_000_000;
     static final int BALANCE_BATCH = 10_000;
     static final int BALANCE_PASSES_MAX = 20;
-    static final int OUTFLOW_BATCH = 1_000;
+    static final int OUTFLOW_BATCH = 5_000;
+    static final int OUTFLOW_PASSES_MAX = 20;
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate named;
@@ -503,6 +504,15 @@ class ChainIndexer extends LeaderLoop {
      * checked; the others are marked checked together.
      */
     private void checkOutflows(Map<String, String> wallets) {
+        for (int pass = 0; pass < OUTFLOW_PASSES_MAX; pass++) {
+            if (checkOutflowBatch(wallets) < OUTFLOW_BATCH) {
+                return;
+            }
+        }
+    }
+
+    /** One batch of {@link #checkOutflows}; returns how many Transfers it looked at. */
+    private int checkOutflowBatch(Map<String, String> wallets) {
         List<Object[]> candidates = jdbc.sql("""
                 SELECT tx_hash, log_index, args->>'from', args->>'to', args->>'value', settlement_id FROM chain_events
                 WHERE chain_id = :c AND event = 'Transfer' AND NOT outflow_checked AND status IN ('confirmed', 'finalized')
@@ -520,10 +530,15 @@ class ChainIndexer extends LeaderLoop {
             (t[5] == null && fromAgent ? unexplained : explained).add(t);
         }
         if (!explained.isEmpty()) {
-            named.batchUpdate("""
-                    UPDATE chain_events SET outflow_checked = true WHERE chain_id = :c AND tx_hash = :tx AND log_index = :idx
-                    """, explained.stream().map(t -> new MapSqlParameterSource().addValue("c", chain.chainId())
-                    .addValue("tx", t[0]).addValue("idx", t[1])).toArray(MapSqlParameterSource[]::new));
+            jdbc.sql("""
+                    UPDATE chain_events e SET outflow_checked = true
+                    FROM unnest(CAST(:txs AS text[]), CAST(:idxs AS integer[])) AS k(tx_hash, log_index)
+                    WHERE e.chain_id = :c AND e.tx_hash = k.tx_hash AND e.log_index = k.log_index
+                    """)
+                    .param("c", chain.chainId())
+                    .param("txs", explained.stream().map(t -> (String) t[0]).toArray(String[]::new))
+                    .param("idxs", explained.stream().map(t -> (Integer) t[1]).toArray(Integer[]::new))
+                    .update();
         }
         for (Object[] t : unexplained) {
             String agentId = wallets.get(((String) t[2]).toLowerCase(Locale.ROOT));
@@ -549,6 +564,7 @@ class ChainIndexer extends LeaderLoop {
                 log.warn("Froze agent {}: {}", agentId, reason);
             }
         }
+        return candidates.size();
     }
 
     private EthBlock.Block block(long number) throws IOException {
