@@ -75,7 +75,7 @@ classpath_file=$top/settlement/target/bench-authorize.classpath
 if [ ! -f "$bench_class" ] || [ ! -f "$classpath_file" ] \
     || [ -n "$(find settlement/src/test/java/dev/purser/settlement/bench settlement/pom.xml -newer "$bench_class" -print -quit)" ]; then
   echo "== building the load generator (settlement test classes)" >&2
-  mvn_args=(-B -q -pl settlement test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath_file")
+  mvn_args=(-B -q -pl settlement -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$classpath_file")
   ./mvnw -o "${mvn_args[@]}" || ./mvnw "${mvn_args[@]}"
 fi
 

@@ -17,7 +17,7 @@ classpath_file=$top/wallet/target/bench-wallet.classpath
 if [ ! -f "$bench_class" ] || [ ! -f "$classpath_file" ] \
     || [ -n "$(find wallet/src wallet/pom.xml pom.xml -newer "$bench_class" -print -quit)" ]; then
   echo "Building the wallet module's test classes..." >&2
-  ./mvnw -B -q -pl wallet test-compile dependency:build-classpath \
+  ./mvnw -B -q -pl wallet -am test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$classpath_file"
 fi
 
