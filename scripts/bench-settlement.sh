@@ -26,7 +26,7 @@ fi
 # The benchmark runs in its own process group (job control on), so that stopping the group also
 # stops the Ganache, PostgreSQL and Purser children it started, even if its JVM were killed
 # without running its hooks. It works inside settlement/ so its data lands in settlement/target.
-purser_run_group (cd settlement && exec "$JAVA_HOME/bin/java" \
+purser_run_group env -C settlement "$JAVA_HOME/bin/java" \
   -cp "$top/settlement/target/test-classes:$top/settlement/target/classes:$(cat "$classpath_file")" \
   -Dpurser.contracts.dir="$top/contracts" \
-  dev.purser.settlement.bench.SettlementBenchmark "$@")
+  dev.purser.settlement.bench.SettlementBenchmark "$@"
