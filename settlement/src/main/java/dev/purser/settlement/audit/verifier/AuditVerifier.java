@@ -104,7 +104,7 @@ public final class AuditVerifier {
     AuditVerifier(Chain chain, PrintStream out, Map<Long, byte[]> anchors) {
         this.chain = chain;
         this.out = out;
-        this.anchors = Map.copyOf(anchors);
+        this.anchors = new java.util.TreeMap<>(anchors); // reported in seq order
     }
 
     public static void main(String[] args) {
